@@ -1,0 +1,156 @@
+"""`lafa`: the command line of LAFA's data platform. Run `lafa --help` or `lafa <command> --help`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from lafa.warehouse import DEFAULT_DUCKDB_PATH, duckdb_path
+
+DEFAULT_LANDING = Path("data/landing")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from lafa.generate import FleetConfig, generate_fleet
+
+    config = FleetConfig(
+        vehicles=args.vehicles,
+        days=args.days,
+        start=args.start,
+        seed=args.seed,
+        ping_seconds=args.ping_seconds,
+    )
+    started = time.monotonic()
+    counts = generate_fleet(config, args.out, progress=lambda msg: print(f"  {msg}", file=sys.stderr))
+    for source, rows in sorted(counts.items()):
+        print(f"{source:<26}{rows:>12,} rows")
+    print(
+        f"generated {config.vehicles} vehicles x {config.days} days into {args.out} in "
+        f"{time.monotonic() - started:.1f}s"
+    )
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from lafa.load import FileResult, load_landing
+    from lafa.warehouse import connect
+
+    if not args.landing.is_dir():
+        print(f"error: landing folder {args.landing} does not exist", file=sys.stderr)
+        return 2
+
+    def progress(result: FileResult, i: int, n: int) -> None:
+        detail = (
+            f"{result.rows_loaded:,} loaded, {result.rows_quarantined:,} quarantined"
+            if result.status != "skipped"
+            else result.error
+        )
+        print(f"  [{i}/{n}] {result.file}: {result.status} ({detail})", file=sys.stderr)
+
+    started = time.monotonic()
+    with connect() as con:
+        results = load_landing(con, args.landing, progress=progress)
+    loaded = [r for r in results if r.status != "skipped"]
+    rejected = [r for r in results if r.status == "rejected"]
+    print(
+        f"{len(loaded)} new file(s), {len(results) - len(loaded)} already loaded; "
+        f"{sum(r.rows_loaded for r in loaded):,} rows loaded, "
+        f"{sum(r.rows_quarantined for r in loaded):,} quarantined into {duckdb_path()} "
+        f"in {time.monotonic() - started:.1f}s"
+    )
+    for r in rejected:
+        print(f"error: {r.file} rejected: {r.error}", file=sys.stderr)
+    return 1 if rejected else 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from lafa.status import source_status
+    from lafa.warehouse import connect
+
+    if not duckdb_path().exists():
+        print(f"error: no warehouse at {duckdb_path()}; run `lafa load` first", file=sys.stderr)
+        return 2
+    with connect(read_only=True) as con:
+        rows = source_status(con)
+    print(f"{'source':<26}{'files':>7}{'rejected':>10}{'rows':>14}{'quarantined':>13}  last event (UTC)")
+    for r in rows:
+        print(
+            f"{r.source:<26}{r.files:>7}{r.rejected_files:>10}{r.rows:>14,}{r.quarantined:>13,}  "
+            f"{r.last_event_at or '-'}"
+        )
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from lafa.demo import run_demo
+
+    return run_demo(vehicles=args.vehicles, days=args.days, seed=args.seed, landing=args.landing)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lafa",
+        description=(
+            "LAFA data platform: generate a synthetic EV lease-to-own fleet, load landing files into the "
+            f"warehouse (DuckDB at $LAFA_DUCKDB_PATH, default {DEFAULT_DUCKDB_PATH}), and run the whole demo. "
+            "Transformations are dbt models: run `dbt build` from the repo root."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser(
+        "generate",
+        help="write a synthetic fleet (every raw-data source plus _truth/) into a landing folder",
+        description="Simulate a LAFA fleet day by day and write every landing source of the raw-data "
+        "contract, plus the hidden truth in OUT/_truth/. Same seed, same bytes.",
+    )
+    gen.add_argument("--vehicles", type=int, default=25, help="fleet size at the end (default 25)")
+    gen.add_argument("--days", type=int, default=90, help="days simulated (default 90)")
+    gen.add_argument("--start", type=date.fromisoformat, default=date(2026, 6, 1), help="first day (YYYY-MM-DD)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    gen.add_argument("--ping-seconds", type=int, default=60, help="telematics ping interval (default 60)")
+    gen.add_argument("--out", type=Path, default=DEFAULT_LANDING, help=f"landing folder (default {DEFAULT_LANDING})")
+    gen.set_defaults(func=_generate)
+
+    load = sub.add_parser(
+        "load",
+        help="load new landing files into the raw tables (idempotent; bad rows to raw._quarantine)",
+        description="Load every new file of the landing folder into raw.<source>: one transaction per "
+        "file, identified by its sha256 (a file already loaded, under any name, is skipped). Rows that "
+        "break the contract go to raw._quarantine with a reason; raw._load_log records every file. "
+        "Exits 1 if a file was rejected as a whole (e.g. a missing required column).",
+    )
+    load.add_argument("landing", type=Path, nargs="?", default=DEFAULT_LANDING, help="landing folder")
+    load.set_defaults(func=_load)
+
+    status = sub.add_parser("status", help="files, rows, quarantined rows and last event time per source")
+    status.set_defaults(func=_status)
+
+    demo = sub.add_parser(
+        "demo",
+        help="the main job end to end: generate, load, dbt build, summary",
+        description="Generate a synthetic fleet into the landing folder (if it is empty), load it, run "
+        "`dbt build` (models and every data and unit test) and print row counts, test results and wall time.",
+    )
+    demo.add_argument("--vehicles", type=int, default=25, help="fleet size (default 25)")
+    demo.add_argument("--days", type=int, default=90, help="days simulated (default 90)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    demo.add_argument("--landing", type=Path, default=DEFAULT_LANDING, help="landing folder")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

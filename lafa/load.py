@@ -1,0 +1,322 @@
+"""Load a landing folder into the raw tables: one transaction per file, bad rows to quarantine.
+
+A file is identified by the sha256 of its bytes and loaded at most once. Parsing is Python (csv / line
+splitting, so any byte sequence is survivable); the row checks of `lafa.contract` run as one SQL
+statement in DuckDB; the good rows, the quarantined rows and the load-log row are committed together.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from lafa.contract import (
+    CSV_SOURCES,
+    SOURCES,
+    TELEMATICS_FIELDS,
+    TELEMATICS_PAYLOAD_FIELDS,
+    TELEMATICS_RANGES,
+    Column,
+    Source,
+)
+from lafa.warehouse import RAW_SCHEMA, ensure_raw_tables
+
+# A timestamp in the future by more than this is a clock or parsing error, not data.
+FUTURE_TOLERANCE = "interval 10 minutes"
+ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    source: str
+    file: str
+    sha256: str
+    status: str  # loaded | rejected | skipped
+    rows_offered: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+
+
+class FileRejected(Exception):
+    """The whole file breaks the contract (e.g. a required column is missing)."""
+
+
+def discover(landing: Path) -> Iterator[tuple[Source, Path]]:
+    """Every landing file, source by source, in name order; `_truth/` and unknown folders are ignored."""
+    for source in SOURCES.values():
+        folder = landing / source.name
+        if folder.is_dir():
+            for path in sorted(folder.glob(source.pattern)):
+                if path.is_file():
+                    yield source, path
+
+
+def load_landing(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    progress: Callable[[FileResult, int, int], None] | None = None,
+) -> list[FileResult]:
+    ensure_raw_tables(con)
+    files = list(discover(landing))
+    results = []
+    for i, (source, path) in enumerate(files, start=1):
+        result = load_file(con, source, path, display_name=str(path.relative_to(landing)))
+        results.append(result)
+        if progress:
+            progress(result, i, len(files))
+    return results
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path, display_name: str | None = None
+) -> FileResult:
+    data = path.read_bytes()
+    return load_bytes(con, source, data, display_name or path.name)
+
+
+def load_bytes(con: duckdb.DuckDBPyConnection, source: Source, data: bytes, name: str) -> FileResult:
+    sha = hashlib.sha256(data).hexdigest()
+    seen = con.execute(f"select file from {RAW_SCHEMA}._load_log where sha256 = ? limit 1", [sha]).fetchone()
+    if seen:
+        return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen[0]}")
+    text, decode_error = _decode(data)
+    if source.name == "telematics":
+        batch, error = _telematics_batch(text), decode_error
+        validated_sql = _telematics_sql()
+    else:
+        try:
+            batch = _csv_batch(text, source)
+            error = decode_error
+        except FileRejected as exc:
+            batch, error = _lines_batch(text, skip_header=True), str(exc)
+        validated_sql = _csv_sql(source)
+    return _commit(con, source, name, sha, batch, validated_sql, error)
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8-sig", errors="replace"), f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+
+
+def _lines_batch(text: str, skip_header: bool = False) -> pa.Table:
+    """Non-blank lines with their number; a CSV's header is not a row (data rows are numbered from 1)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    numbered = list(enumerate(lines[1:] if skip_header else lines, start=1))
+    return pa.table(
+        {
+            "_row_number": pa.array([i for i, _ in numbered], pa.int64()),
+            "_raw_record": pa.array([line for _, line in numbered], pa.string()),
+        }
+    )
+
+
+def _telematics_batch(text: str) -> pa.Table:
+    batch = _lines_batch(text)
+    return batch.append_column("line", batch.column("_raw_record"))
+
+
+def _csv_batch(text: str, source: Source) -> pa.Table:
+    """Rows as text under the contract's column names; structural problems become `_parse_error`."""
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    except csv.Error as exc:
+        raise FileRejected(f"unparseable CSV: {exc}") from exc
+    if not rows:
+        raise FileRejected("empty file: no header row")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in source.column_names if c not in header]
+    if missing:
+        raise FileRejected(
+            f"missing required column(s) {', '.join(missing)}; "
+            f"expected columns: {', '.join(source.column_names)}; found: {', '.join(header)}"
+        )
+    if len(set(header)) != len(header):
+        raise FileRejected(f"duplicate column names in header: {', '.join(header)}")
+    index = {name: i for i, name in enumerate(header)}
+    extra = [h for h in header if h not in source.column_names]
+    columns: dict[str, list[str | None]] = {c: [] for c in source.column_names}
+    extras: list[str | None] = []
+    raw: list[str] = []
+    errors: list[str | None] = []
+    for row in rows[1:]:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow(row)
+        raw.append(buffer.getvalue())
+        ok = len(row) == len(header)
+        errors.append(None if ok else f"expected {len(header)} fields, found {len(row)}")
+        for c in source.column_names:
+            columns[c].append(row[index[c]] if ok else None)
+        extras.append(json.dumps({h: row[index[h]] for h in extra}) if ok and extra else None)
+    table = {
+        "_row_number": pa.array(range(1, len(raw) + 1), pa.int64()),
+        **{c: pa.array(v, pa.string()) for c, v in columns.items()},
+        "_extra_columns": pa.array(extras, pa.string()),
+        "_raw_record": pa.array(raw, pa.string()),
+        "_parse_error": pa.array(errors, pa.string()),
+    }
+    return pa.table(table)
+
+
+def _check(column: Column) -> list[str]:
+    """SQL expressions that are a reason string when the value breaks the contract, else null."""
+    c = f"nullif(trim({column.name}), '')"
+    n = column.name
+    bad: list[tuple[str, str]] = []  # (condition on a non-blank value, reason)
+    if column.kind == "int":
+        bad.append((f"not regexp_full_match({c}, '[+-]?[0-9]+')", "is not an integer"))
+    if column.kind in ("int", "number"):
+        value = f"try_cast({c} as double)"
+        bad.append((f"{value} is null or not isfinite({value})", "is not a number"))
+        if column.min_value is not None:
+            bad.append((f"{value} < {column.min_value}", f"is below {column.min_value}"))
+        if column.max_value is not None:
+            bad.append((f"{value} > {column.max_value}", f"is above {column.max_value}"))
+    elif column.kind == "timestamp":
+        timestamp = f"try_cast({c} as timestamptz)"
+        bad.append(
+            (f"not regexp_full_match({c}, '{ISO_TIMESTAMP}') or {timestamp} is null", "is not an ISO-8601 timestamp")
+        )
+        bad.append((f"{timestamp} > now() + {FUTURE_TOLERANCE}", "is in the future"))
+    elif column.kind == "date":
+        bad.append(
+            (
+                f"not regexp_full_match({c}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') or try_cast({c} as date) is null",
+                "is not a YYYY-MM-DD date",
+            )
+        )
+    elif column.kind == "month":
+        bad.append((f"not regexp_full_match({c}, '\\d{{4}}-(0[1-9]|1[0-2])')", "is not a YYYY-MM month"))
+    elif column.kind in ("enum", "bool"):
+        values = column.values or ("true", "false")
+        allowed = ", ".join(f"'{v}'" for v in values)
+        bad.append((f"lower({c}) not in ({allowed})", f"is not one of {'/'.join(values)}"))
+    checks = [f"case when {c} is null then '{n} is missing' end"] if column.required else []
+    checks += [f"case when {c} is not null and ({condition}) then '{n} {reason}' end" for condition, reason in bad]
+    return checks
+
+
+def _csv_sql(source: Source) -> str:
+    checks = [check for column in source.columns for check in _check(column)]
+    return f"select *, coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), '')) as _reason from batch"
+
+
+def _telematics_sql() -> str:
+    """Decode envelope -> base64 -> payload JSON, type and range checks, in one pass over the lines."""
+
+    def typed(name: str, doc: str, path: str, sql_type: str) -> str:
+        text = f"json_extract_string({doc}, '{path}')"
+        if sql_type == "varchar":
+            return f"{text} as {name}"
+        if sql_type == "timestamp":
+            return f"timezone('UTC', try_cast({text} as timestamptz)) as {name}"
+        return f"try_cast({text} as {sql_type}) as {name}"
+
+    def type_check(name: str, doc: str, path: str, sql_type: str, required: bool) -> list[str]:
+        text = f"json_extract_string({doc}, '{path}')"
+        checks = []
+        if required:
+            checks.append(f"case when {doc} is not null and {text} is null then '{path} is missing' end")
+        if sql_type != "varchar":
+            checks.append(f"case when {text} is not null and {name} is null then '{path} is not a {sql_type}' end")
+        if sql_type == "timestamp":
+            checks.append(f"case when {name} > now() + {FUTURE_TOLERANCE} then '{path} is in the future' end")
+        return checks
+
+    env = [typed(n, "envelope", p, t) for n, p, t, _ in TELEMATICS_FIELDS]
+    payload = [typed(n, "payload", p, t) for n, p, t, _ in TELEMATICS_PAYLOAD_FIELDS]
+    checks = [
+        "case when envelope is null then 'line is not a JSON object' end",
+        "case when envelope is not null and payload_text is null then '$.message.data is not base64 of UTF-8 text' end",
+        "case when payload_text is not null and payload is null then 'payload is not a JSON object' end",
+    ]
+    for fields, doc in ((TELEMATICS_FIELDS, "envelope"), (TELEMATICS_PAYLOAD_FIELDS, "payload")):
+        for name, path, sql_type, required in fields:
+            checks += type_check(name, doc, path, sql_type, required)
+    for name, low, high in TELEMATICS_RANGES:
+        checks.append(f"case when {name} < {low} then '{name} is below {low}' end")
+        if high is not None:
+            checks.append(f"case when {name} > {high} then '{name} is above {high}' end")
+    return f"""
+        with envelopes as (
+            select _row_number, _raw_record,
+                case when json_valid(line) and json_type(line) = 'OBJECT' then line end as envelope,
+            from batch
+        ),
+        decoded as (
+            select *,
+                try(decode(from_base64(json_extract_string(envelope, '$.message.data')))) as payload_text,
+            from envelopes
+        ),
+        payloads as (
+            select *,
+                case when json_valid(payload_text) and json_type(payload_text) = 'OBJECT'
+                    then payload_text end as payload,
+            from decoded
+        ),
+        typed as (
+            select *, {", ".join(env + payload)} from payloads
+        )
+        select *, nullif(concat_ws('; ', {", ".join(checks)}), '') as _reason from typed
+    """
+
+
+def _commit(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    name: str,
+    sha: str,
+    batch: pa.Table,
+    validated_sql: str,
+    file_error: str | None,
+) -> FileResult:
+    columns = ", ".join(source.column_names + ([] if source.name == "telematics" else ["_extra_columns"]))
+    reason = "_reason" if file_error is None else "?"
+    params: list[object] = [] if file_error is None else [f"file rejected: {file_error}"]
+    con.execute("begin transaction")
+    try:
+        con.register("batch", batch)
+        if file_error is None:
+            con.execute(f"create or replace temp table _validated as {validated_sql}")
+            con.execute(
+                f"insert into {RAW_SCHEMA}.{source.name} select {columns}, ?, ?, _row_number, now()"
+                " from _validated where _reason is null",
+                [name, sha],
+            )
+        else:
+            con.execute("create or replace temp table _validated as select * from batch")
+        con.execute(
+            f"insert into {RAW_SCHEMA}._quarantine select ?, ?, ?, _row_number, {reason}, _raw_record, now()"
+            f" from _validated {'where _reason is not null' if file_error is None else ''}",
+            [source.name, name, sha, *params],
+        )
+        offered, quarantined = con.execute(
+            "select count(*), count(*) filter (where {}) from _validated".format(
+                "_reason is not null" if file_error is None else "true"
+            )
+        ).fetchone()
+        status = "rejected" if file_error else "loaded"
+        con.execute(
+            f"insert into {RAW_SCHEMA}._load_log values (?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [source.name, name, sha, offered, offered - quarantined, quarantined, status, file_error],
+        )
+        con.execute("drop table _validated")
+        con.unregister("batch")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return FileResult(source.name, name, sha, status, offered, offered - quarantined, quarantined, file_error)
+
+
+__all__ = ["CSV_SOURCES", "FileRejected", "FileResult", "discover", "load_bytes", "load_file", "load_landing"]

@@ -1,0 +1,60 @@
+"""The embedded DuckDB warehouse: where it lives and the raw tables that exist before any file arrives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from lafa.contract import CSV_SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS
+
+DEFAULT_DUCKDB_PATH = "data/lafa.duckdb"
+RAW_SCHEMA = "raw"
+LINEAGE_COLUMNS = "_file varchar, _file_sha256 varchar, _row_number bigint, _loaded_at timestamp"
+
+_TELEMATICS_TYPES = {"timestamp": "timestamp"}
+
+
+def duckdb_path() -> Path:
+    """`LAFA_DUCKDB_PATH`, the one warehouse file shared by `lafa load` and the dbt duckdb target."""
+    return Path(os.environ.get("LAFA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
+
+
+def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = path or duckdb_path()
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def raw_table_ddl() -> list[str]:
+    """DDL of every raw table; CSV sources keep the text that arrived, telematics is flattened and typed."""
+    ddl = [f"create schema if not exists {RAW_SCHEMA}"]
+    for source in CSV_SOURCES:
+        cols = ", ".join(f"{c} varchar" for c in source.column_names)
+        ddl.append(
+            f"create table if not exists {RAW_SCHEMA}.{source.name} ({cols}, _extra_columns varchar, {LINEAGE_COLUMNS})"
+        )
+    tel_cols = ", ".join(
+        f"{name} {_TELEMATICS_TYPES.get(sql_type, sql_type)}"
+        for name, _, sql_type, _ in TELEMATICS_FIELDS + TELEMATICS_PAYLOAD_FIELDS
+    )
+    ddl.append(f"create table if not exists {RAW_SCHEMA}.telematics ({tel_cols}, {LINEAGE_COLUMNS})")
+    ddl.append(
+        f"create table if not exists {RAW_SCHEMA}._load_log (source varchar, file varchar, sha256 varchar,"
+        " rows_offered bigint, rows_loaded bigint, rows_quarantined bigint, status varchar, error varchar,"
+        " loaded_at timestamp)"
+    )
+    ddl.append(
+        f"create table if not exists {RAW_SCHEMA}._quarantine (source varchar, file varchar,"
+        " file_sha256 varchar, row_number bigint, reason varchar, raw_record varchar, quarantined_at timestamp)"
+    )
+    return ddl
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in raw_table_ddl():
+        con.execute(statement)

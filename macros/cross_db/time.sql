@@ -1,0 +1,45 @@
+{#- Timestamps are UTC (naive `timestamp` in DuckDB, `timestamp` in BigQuery); dates are local. -#}
+
+{#- Text as the sources send it (ISO-8601 with an offset or Z) to a UTC timestamp. -#}
+{% macro parse_utc_timestamp(text) -%}
+    {{ return(adapter.dispatch('parse_utc_timestamp', 'lafa')(text)) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_utc_timestamp(text) -%}
+    timezone('UTC', cast(trim({{ text }}) as timestamptz))
+{%- endmacro %}
+
+{% macro bigquery__parse_utc_timestamp(text) -%}
+    timestamp(trim({{ text }}))
+{%- endmacro %}
+
+{#- The local calendar date (var lafa_timezone, tz database rules) of a UTC timestamp. -#}
+{% macro local_date(ts) -%}
+    {{ return(adapter.dispatch('local_date', 'lafa')(ts)) }}
+{%- endmacro %}
+
+{% macro duckdb__local_date(ts) -%}
+    cast(timezone('{{ var("lafa_timezone") }}', timezone('UTC', {{ ts }})) as date)
+{%- endmacro %}
+
+{% macro bigquery__local_date(ts) -%}
+    date({{ ts }}, '{{ var("lafa_timezone") }}')
+{%- endmacro %}
+
+{#- Whole minutes from one UTC timestamp to a later one, as a fraction (seconds / 60). -#}
+{% macro minutes_between(start_ts, end_ts) -%}
+    ({{ dbt.datediff(start_ts, end_ts, 'second') }} / 60.0)
+{%- endmacro %}
+
+{#- One row per day from start to end (inclusive), column date_day; start/end are date expressions. -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'lafa')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro duckdb__days_between(start_date, end_date) -%}
+    select cast(unnest(generate_series(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval 1 day)) as date) as date_day
+{%- endmacro %}
+
+{% macro bigquery__days_between(start_date, end_date) -%}
+    select date_day from unnest(generate_date_array({{ start_date }}, {{ end_date }})) as date_day
+{%- endmacro %}

@@ -1,0 +1,33 @@
+{#- The LTO schedule (DESIGN.md section 4): installment k of term_weeks is due on first_due_date + 7*(k-1)
+    days, for weekly_payment_mxn. cumulative_due_mxn is what is owed once installment k is due. -#}
+with contracts as (
+    select
+        contract_id,
+        first_due_date,
+        term_weeks,
+        weekly_payment_mxn
+    from {{ ref('stg_lending__lto_contracts') }}
+),
+
+installment_numbers as (
+    {{ dbt.generate_series(520) }}
+),
+
+final as (
+    select
+        contracts.contract_id,
+        cast(installment_numbers.generated_number as {{ dbt.type_int() }}) as installment_number,
+        cast(
+            {{ dbt.dateadd('day', '7 * (installment_numbers.generated_number - 1)', 'contracts.first_due_date') }}
+            as date
+        ) as due_date,
+        contracts.weekly_payment_mxn as amount_mxn,
+        cast(
+            installment_numbers.generated_number * contracts.weekly_payment_mxn as {{ type_money() }}
+        ) as cumulative_due_mxn
+    from contracts
+    inner join installment_numbers
+        on installment_numbers.generated_number <= contracts.term_weeks
+)
+
+select * from final

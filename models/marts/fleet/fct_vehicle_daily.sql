@@ -1,0 +1,59 @@
+with intervals as (
+    select
+        vehicle_id,
+        recorded_date,
+        soc_pct,
+        odometer_km,
+        observed_minutes
+    from {{ ref('int_fleet__telematics_intervals') }}
+),
+
+sessions as (
+    select
+        vehicle_id,
+        started_date
+    from {{ ref('int_fleet__charging_sessions') }}
+),
+
+daily_signals as (
+    select
+        vehicle_id,
+        recorded_date,
+        count(*) as pings,
+        max(odometer_km) - min(odometer_km) as km_driven,
+        min(soc_pct) as soc_min_pct,
+        max(soc_pct) as soc_max_pct,
+        avg(soc_pct) as soc_avg_pct,
+        sum(case when soc_pct < 20 then observed_minutes else 0 end) as minutes_below_20_pct
+    from intervals
+    group by 1, 2
+),
+
+daily_sessions as (
+    select
+        vehicle_id,
+        started_date,
+        count(*) as charging_sessions
+    from sessions
+    group by 1, 2
+),
+
+final as (
+    select
+        daily_signals.vehicle_id,
+        daily_signals.recorded_date as activity_date,
+        daily_signals.pings,
+        round(daily_signals.km_driven, 3) as km_driven,
+        daily_signals.soc_min_pct,
+        daily_signals.soc_max_pct,
+        round(daily_signals.soc_avg_pct, 3) as soc_avg_pct,
+        round(daily_signals.minutes_below_20_pct, 2) as minutes_below_20_pct,
+        coalesce(daily_sessions.charging_sessions, 0) as charging_sessions
+    from daily_signals
+    left join daily_sessions
+        on
+            daily_signals.vehicle_id = daily_sessions.vehicle_id
+            and daily_signals.recorded_date = daily_sessions.started_date
+)
+
+select * from final

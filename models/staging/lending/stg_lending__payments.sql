@@ -1,0 +1,18 @@
+with source as (
+    {{ latest_loaded(source('lending', 'payments'), 'payment_id') }}
+),
+
+final as (
+    select
+        trim(payment_id) as payment_id,
+        trim(contract_id) as contract_id,
+        {{ parse_utc_timestamp('paid_at') }} as paid_at,
+        -- The processor exports UTC; a payment belongs to the local day it was made.
+        {{ local_date(parse_utc_timestamp('paid_at')) }} as paid_date,
+        cast(amount_mxn as {{ type_money() }}) as amount_mxn,
+        {{ clean_category('method') }} as method,
+        {{ clean_category('status') }} as status
+    from source
+)
+
+select * from final
