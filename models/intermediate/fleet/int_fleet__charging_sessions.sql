@@ -24,7 +24,8 @@ islands as (
         *,
         sum(
             case
-                when previous_recorded_at is null
+                when
+                    previous_recorded_at is null
                     or {{ minutes_between('previous_recorded_at', 'recorded_at') }}
                     > {{ var('charging_session_gap_minutes') }}
                     then 1

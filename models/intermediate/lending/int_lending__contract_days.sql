@@ -52,7 +52,7 @@ contract_days as (
         contracts.contract_value_mxn
     from contracts
     inner join calendar
-        on calendar.date_day >= contracts.signed_date
+        on contracts.signed_date <= calendar.date_day
 ),
 
 -- Money paid before the signature date counts from the first day of the contract.

@@ -27,7 +27,7 @@ final as (
         ) as cumulative_due_mxn
     from contracts
     inner join installment_numbers
-        on installment_numbers.generated_number <= contracts.term_weeks
+        on contracts.term_weeks >= installment_numbers.generated_number
 )
 
 select * from final

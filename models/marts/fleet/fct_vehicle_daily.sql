@@ -43,9 +43,9 @@ final as (
         daily_signals.vehicle_id,
         daily_signals.recorded_date as activity_date,
         daily_signals.pings,
-        round(daily_signals.km_driven, 3) as km_driven,
         daily_signals.soc_min_pct,
         daily_signals.soc_max_pct,
+        round(daily_signals.km_driven, 3) as km_driven,
         round(daily_signals.soc_avg_pct, 3) as soc_avg_pct,
         round(daily_signals.minutes_below_20_pct, 2) as minutes_below_20_pct,
         coalesce(daily_sessions.charging_sessions, 0) as charging_sessions

@@ -1,0 +1,45 @@
+# The two commands (README): `make demo` runs the main job end to end, `make test` runs every test.
+# Both create .venv and install the pinned lock themselves (uv from PyPI installs it; plain pip works too).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.9.30
+SQL_PATHS := models tests analyses
+
+export DO_NOT_TRACK := 1
+export LAFA_DUCKDB_PATH ?= data/lafa.duckdb
+
+.PHONY: help install demo test lint pytest clean
+.DEFAULT_GOAL := help
+
+help:  ## this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed profiles.yml  ## create .venv with the pinned dependencies and ./profiles.yml
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+profiles.yml: profiles.yml.example
+	cp profiles.yml.example profiles.yml
+
+demo: install  ## main job: synthetic fleet -> load -> dbt build -> summary (data/lafa.duckdb)
+	$(BIN)/lafa demo
+
+test: install lint pytest  ## every test: ruff, sqlfluff, pytest (which runs dbt build with all data and unit tests)
+
+lint: install  ## ruff + sqlfluff
+	$(BIN)/ruff check lafa tests scripts
+	$(BIN)/ruff format --check lafa tests scripts
+	LAFA_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint $(SQL_PATHS)
+
+pytest: install  ## Python tests, including end-to-end dbt builds on generated fleets
+	$(BIN)/pytest -q
+
+clean:  ## remove generated data and dbt artifacts (keeps .venv)
+	rm -rf data target logs

@@ -1,0 +1,56 @@
+"""Shared fixtures: an isolated warehouse file and dbt target folder per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@dataclass
+class Warehouse:
+    path: Path
+    env: dict[str, str]
+    landing: Path
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.path), read_only=True)
+
+    def query(self, sql: str, params: list[object] | None = None) -> list[tuple]:
+        with self.connect() as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def lafa(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "lafa.cli", *args], cwd=REPO, env=self.env, capture_output=True, text=True
+        )
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        dbt = str(Path(sys.executable).with_name("dbt"))
+        done = subprocess.run([dbt, *args], cwd=REPO, env=self.env, capture_output=True, text=True)
+        if check and done.returncode != 0:
+            pytest.fail(f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+        return done
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
+    env = dict(os.environ)
+    env.update(
+        LAFA_DUCKDB_PATH=str(tmp_path / "lafa.duckdb"),
+        DBT_TARGET_PATH=str(tmp_path / "target"),
+        DBT_LOG_PATH=str(tmp_path / "logs"),
+        DBT_PROFILES_DIR=str(REPO),
+        DO_NOT_TRACK="1",
+    )
+    env.pop("LAFA_DBT_TARGET", None)
+    yield Warehouse(tmp_path / "lafa.duckdb", env, tmp_path / "landing")

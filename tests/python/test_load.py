@@ -1,0 +1,135 @@
+"""The loader: every row offered is loaded or quarantined, reloads are no-ops, bad files are rejected."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from builders import envelope, ping, write_csv, write_telematics
+from conftest import Warehouse
+
+RAW_TABLES = ["telematics", "payments", "lto_contracts", "_load_log", "_quarantine"]
+
+
+def _payments(landing: Path) -> None:
+    write_csv(
+        landing,
+        "payments",
+        "2026-01.csv",
+        [
+            {
+                "payment_id": "p1",
+                "contract_id": "c1",
+                "paid_at": "2026-01-12T18:00:00Z",
+                "amount_mxn": "1000.00",
+                "method": " OXXO",
+                "status": "Succeeded ",
+            },
+            {
+                "payment_id": "p2",
+                "contract_id": "c1",
+                "paid_at": "yesterday",
+                "amount_mxn": "-5",
+                "method": "bitcoin",
+                "status": "succeeded",
+            },
+            {
+                "payment_id": "",
+                "contract_id": "c1",
+                "paid_at": "2026-01-12T18:00:00Z",
+                "amount_mxn": "10",
+                "method": "spei",
+                "status": "failed",
+            },
+        ],
+    )
+
+
+def _telematics(landing: Path) -> None:
+    good = [envelope(f"m{i}", ping("veh_1", f"2026-01-10T15:{i:02d}:00Z", 50, 1000 + i)) for i in range(5)]
+    bad = [
+        "{not json",
+        '{"message": {"data": "***", "messageId": "x", "publishTime": "2026-01-10T15:00:00Z"}}',
+        envelope("m_soc", ping("veh_1", "2026-01-10T16:00:00Z", 101.5, 2000)),
+        envelope("m_future", ping("veh_1", "2099-01-01T00:00:00Z", 50, 2000)),
+    ]
+    write_telematics(landing, "2026-01-10.jsonl", good + bad + [good[0]])  # last line: a redelivery
+
+
+def _snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    return {
+        t: warehouse.query(f"select * exclude (_loaded_at) from raw.{t} order by all")
+        if not t.startswith("_")
+        else warehouse.query(
+            f"select * exclude ({'loaded_at' if t == '_load_log' else 'quarantined_at'}) from raw.{t} order by all"
+        )
+        for t in RAW_TABLES
+    }
+
+
+def test_every_row_is_loaded_or_quarantined_with_a_reason(warehouse: Warehouse) -> None:
+    _payments(warehouse.landing)
+    _telematics(warehouse.landing)
+    done = warehouse.lafa("load", str(warehouse.landing))
+    assert done.returncode == 0, done.stderr
+
+    log = {
+        r[0]: r[1:]
+        for r in warehouse.query("select file, rows_offered, rows_loaded, rows_quarantined, status from raw._load_log")
+    }
+    # 10 lines offered: 5 good + 1 redelivery (kept in raw: delivery history) + 4 bad
+    assert log["telematics/2026-01-10.jsonl"] == (10, 6, 4, "loaded")
+    assert log["payments/2026-01.csv"] == (3, 1, 2, "loaded")
+    for offered, loaded, quarantined, _ in log.values():
+        assert offered == loaded + quarantined
+
+    reasons = dict(warehouse.query("select row_number, reason from raw._quarantine where source = 'payments'"))
+    assert "paid_at is not an ISO-8601 timestamp" in reasons[2]
+    assert "amount_mxn is below 0" in reasons[2]
+    assert "method is not one of oxxo/spei/card/cash" in reasons[2]
+    assert reasons[3] == "payment_id is missing"
+    tel = dict(warehouse.query("select row_number, reason from raw._quarantine where source = 'telematics'"))
+    assert tel[6] == "line is not a JSON object"
+    assert "not base64" in tel[7]
+    assert tel[8] == "ev_state_of_charge_milli_percent is above 100000"
+    assert tel[9] == "$.message.publishTime is in the future; $.time is in the future"
+    # raw keeps the text as it arrived; staging trims and lower-cases
+    assert warehouse.query("select method, status from raw.payments") == [(" OXXO", "Succeeded ")]
+
+
+def test_reloading_the_same_folder_or_a_renamed_copy_changes_nothing(warehouse: Warehouse) -> None:
+    _payments(warehouse.landing)
+    _telematics(warehouse.landing)
+    assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
+    before = _snapshot(warehouse)
+    assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
+    shutil.copy(warehouse.landing / "payments" / "2026-01.csv", warehouse.landing / "payments" / "copy.csv")
+    again = warehouse.lafa("load", str(warehouse.landing))
+    assert again.returncode == 0
+    assert "0 new file(s)" in again.stdout
+    assert _snapshot(warehouse) == before
+
+
+def test_missing_required_column_rejects_the_file_naming_file_and_column(warehouse: Warehouse) -> None:
+    path = warehouse.landing / "payments" / "broken.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("payment_id,contract_id,paid_at,method,status\np1,c1,2026-01-12T18:00:00Z,spei,succeeded\n")
+    done = warehouse.lafa("load", str(warehouse.landing))
+    assert done.returncode == 1
+    assert "payments/broken.csv rejected: missing required column(s) amount_mxn" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert warehouse.query("select rows_offered, rows_loaded, rows_quarantined, status from raw._load_log") == [
+        (1, 0, 1, "rejected")
+    ]
+    assert warehouse.query("select count(*) from raw.payments") == [(0,)]
+
+
+def test_every_raw_table_exists_before_its_first_file(warehouse: Warehouse) -> None:
+    warehouse.landing.mkdir()
+    assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
+    tables = {
+        r[0] for r in warehouse.query("select table_name from information_schema.tables where table_schema = 'raw'")
+    }
+    from lafa.contract import SOURCES
+
+    assert tables == set(SOURCES) | {"_load_log", "_quarantine"}
