@@ -1,0 +1,95 @@
+"""The main job on a small generated fleet: generate -> load -> dbt build, and what must hold after it."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Warehouse
+
+VEHICLES, DAYS = 6, 21
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = dict(
+        os.environ,
+        LAFA_DUCKDB_PATH=str(tmp / "lafa.duckdb"),
+        DBT_TARGET_PATH=str(tmp / "target"),
+        DBT_LOG_PATH=str(tmp / "logs"),
+        DBT_PROFILES_DIR=str(REPO),
+        DO_NOT_TRACK="1",
+    )
+    wh = Warehouse(tmp / "lafa.duckdb", env, tmp / "landing")
+    gen = wh.lafa("generate", "--vehicles", str(VEHICLES), "--days", str(DAYS), "--out", str(wh.landing))
+    assert gen.returncode == 0, gen.stderr
+    loaded = wh.lafa("load", str(wh.landing))
+    assert loaded.returncode == 0, loaded.stderr
+    wh.dbt("build")  # every model, data test and unit test; fails the fixture on any failure
+    return wh
+
+
+def _landing_rows(landing: Path, source: str) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for path in sorted((landing / source).glob("*.csv")):
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows.extend(csv.DictReader(f))
+    return rows
+
+
+def test_every_landing_row_is_loaded_or_quarantined(demo: Warehouse) -> None:
+    offered, loaded, quarantined = demo.query(
+        "select sum(rows_offered), sum(rows_loaded), sum(rows_quarantined) from raw._load_log"
+    )[0]
+    assert offered == loaded + quarantined
+    lines = sum(
+        sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()) - (p.suffix == ".csv")
+        for p in demo.landing.rglob("*.*")
+        if "_truth" not in p.parts and p.suffix in (".csv", ".jsonl")
+    )
+    assert offered == lines  # counted from the files, independently of the loader
+
+
+def test_no_personal_data_reaches_the_marts(demo: Warehouse) -> None:
+    drivers = _landing_rows(demo.landing, "drivers")
+    assert drivers, "the generated fleet has drivers"
+    secrets = {v.strip().lower() for d in drivers for v in (d["full_name"], d["phone"], d["curp"]) if v.strip()}
+    columns = demo.query(
+        "select table_name, column_name, data_type from information_schema.columns where table_schema = 'marts'"
+    )
+    assert not [c for c in columns if any(p in c[1] for p in ("name", "phone", "curp", "email", "address"))]
+    for table, column, data_type in columns:
+        if data_type == "VARCHAR":
+            values = {
+                r[0].strip().lower()
+                for r in demo.query(f'select distinct "{column}" from marts."{table}" where "{column}" is not null')
+            }
+            assert not values & secrets, f"marts.{table}.{column} carries personal data"
+
+
+def test_marts_have_rows_for_the_generated_fleet(demo: Warehouse) -> None:
+    vehicles = {r["vehicle_id"].strip() for r in _landing_rows(demo.landing, "vehicles")}
+    days = demo.query("select count(distinct vehicle_id), count(*) from marts.fct_vehicle_daily")[0]
+    assert 0 < days[0] <= len(vehicles)
+    assert days[1] >= days[0]
+    as_of = demo.query("select max(as_of_date) from marts.fct_lto_contract_daily")[0][0]
+    signed = {
+        r[0]
+        for r in demo.query(
+            f"select contract_id from staging.stg_lending__lto_contracts where signed_date <= '{as_of}'"
+        )
+    }
+    assert len(signed) == len({r["contract_id"].strip() for r in _landing_rows(demo.landing, "lto_contracts")})
+    assert {r[0] for r in demo.query("select distinct contract_id from marts.fct_lto_contract_daily")} == signed
+
+
+def test_cli_explains_every_subcommand() -> None:
+    out = subprocess.run([sys.executable, "-m", "lafa.cli", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0
+    for command in ("generate", "load", "status", "demo"):
+        assert command in out.stdout
