@@ -14,7 +14,7 @@ DEFAULT_LANDING = Path("data/landing")
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from lafa.generate import FleetConfig, generate_fleet
+    from lafa.simulate import FleetConfig, generate_fleet
 
     config = FleetConfig(
         vehicles=args.vehicles,

@@ -211,24 +211,39 @@ def _csv_sql(source: Source) -> str:
     return f"select *, coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), '')) as _reason from batch"
 
 
+def _json_shape(fields: tuple[tuple[str, str, str, bool], ...]) -> str:
+    """A from_json structure reading every field of `fields` as text (one JSON parse per line)."""
+    shape: dict[str, object] = {}
+    for _, path, _, _ in fields:
+        node = shape
+        *parents, leaf = path.removeprefix("$.").split(".")
+        for key in parents:
+            node = node.setdefault(key, {})  # type: ignore[assignment]
+        node[leaf] = "VARCHAR"
+    return json.dumps(shape)
+
+
 def _telematics_sql() -> str:
     """Decode envelope -> base64 -> payload JSON, type and range checks, in one pass over the lines."""
 
+    def text(doc: str, path: str) -> str:
+        return doc + "".join(f"['{key}']" for key in path.removeprefix("$.").split("."))
+
     def typed(name: str, doc: str, path: str, sql_type: str) -> str:
-        text = f"json_extract_string({doc}, '{path}')"
         if sql_type == "varchar":
-            return f"{text} as {name}"
+            return f"{text(doc, path)} as {name}"
         if sql_type == "timestamp":
-            return f"timezone('UTC', try_cast({text} as timestamptz)) as {name}"
-        return f"try_cast({text} as {sql_type}) as {name}"
+            return f"timezone('UTC', try_cast({text(doc, path)} as timestamptz)) as {name}"
+        return f"try_cast({text(doc, path)} as {sql_type}) as {name}"
 
     def type_check(name: str, doc: str, path: str, sql_type: str, required: bool) -> list[str]:
-        text = f"json_extract_string({doc}, '{path}')"
         checks = []
         if required:
-            checks.append(f"case when {doc} is not null and {text} is null then '{path} is missing' end")
+            checks.append(f"case when {doc} is not null and {text(doc, path)} is null then '{path} is missing' end")
         if sql_type != "varchar":
-            checks.append(f"case when {text} is not null and {name} is null then '{path} is not a {sql_type}' end")
+            checks.append(
+                f"case when {text(doc, path)} is not null and {name} is null then '{path} is not a {sql_type}' end"
+            )
         if sql_type == "timestamp":
             checks.append(f"case when {name} > now() + {FUTURE_TOLERANCE} then '{path} is in the future' end")
         return checks
@@ -247,21 +262,22 @@ def _telematics_sql() -> str:
         checks.append(f"case when {name} < {low} then '{name} is below {low}' end")
         if high is not None:
             checks.append(f"case when {name} > {high} then '{name} is above {high}' end")
+    envelope_shape = _json_shape((*TELEMATICS_FIELDS, ("data", "$.message.data", "varchar", True)))
     return f"""
         with envelopes as (
             select _row_number, _raw_record,
-                case when json_valid(line) and json_type(line) = 'OBJECT' then line end as envelope,
+                case when json_valid(line) and json_type(line) = 'OBJECT'
+                    then from_json(line, '{envelope_shape}') end as envelope,
             from batch
         ),
         decoded as (
-            select *,
-                try(decode(from_base64(json_extract_string(envelope, '$.message.data')))) as payload_text,
+            select *, try(decode(from_base64(envelope['message']['data']))) as payload_text,
             from envelopes
         ),
         payloads as (
             select *,
                 case when json_valid(payload_text) and json_type(payload_text) = 'OBJECT'
-                    then payload_text end as payload,
+                    then from_json(payload_text, '{_json_shape(TELEMATICS_PAYLOAD_FIELDS)}') end as payload,
             from decoded
         ),
         typed as (

@@ -1,0 +1,535 @@
+"""A synthetic LAFA fleet, simulated day by day and streamed to the landing folders (docs/generator.md).
+
+Same config, same bytes: every random draw comes from `random.Random` streams seeded by strings.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from lafa.simulate import credit, world
+from lafa.simulate.output import Landing, envelope, payload, truth_writer, write_manifest
+from lafa.simulate.vehicle import UTC_OFFSET, Driver, Session, VehicleState, fade_one_day, simulate_day
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    vehicles: int = 25  # vehicles at the end of the horizon (about half exist on day 0)
+    days: int = 90
+    start: date = date(2026, 6, 1)
+    seed: int = 42
+    ping_seconds: int = 60  # one ping a minute (the simulation's time step; other values are not supported)
+
+
+def _local(at_utc: datetime) -> str:
+    return (at_utc - UTC_OFFSET).strftime("%Y-%m-%dT%H:%M:%S-06:00")
+
+
+def _utc(at_utc: datetime) -> str:
+    return at_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Fleet:
+    def __init__(self, config: FleetConfig, out: Path) -> None:
+        self.c = config
+        self.out = out
+        self.rng = random.Random(f"lafa-{config.seed}")
+        self.landing = Landing(out)
+        self.end = config.start + timedelta(days=config.days - 1)
+        self.vehicles: list[VehicleState] = []
+        self.pool: dict[str, date] = {}  # vehicle_id -> available from
+        self.lease: dict[str, credit.Contract] = {}  # vehicle_id -> active contract
+        self.contracts: list[credit.Contract] = []
+        self.people: list[credit.Person] = []
+        self.applications: list[list[object]] = []
+        self.ids: dict[str, int] = {}
+        self.payment_id = [0]
+        self.mess = {"duplicates": 0, "late": 0, "gps_dropouts": 0, "impossible_values": 0, "dirty_categories": 0}
+        self.truth_battery = truth_writer(
+            out, "battery_daily.csv", ["vehicle_id", "date", "usable_capacity_kwh", "soh_pct"]
+        )
+        self.truth_sessions = truth_writer(
+            out,
+            "charging_sessions.csv",
+            [
+                "vehicle_id",
+                "started_at",
+                "ended_at",
+                "location_type",
+                "charger_type",
+                "soc_start_pct",
+                "soc_end_pct",
+                "energy_battery_kwh",
+                "energy_grid_kwh",
+                "ocpp_session_id",
+            ],
+        )
+        self.truth_failures = truth_writer(
+            out, "failures.csv", ["vehicle_id", "failed_at", "component", "work_order_id"]
+        )
+        self.pending_failures: dict[str, tuple[date, str]] = {}
+        self.meter_wh: dict[str, int] = {}
+        self._plan_acquisitions()
+
+    def next_id(self, kind: str) -> int:
+        self.ids[kind] = self.ids.get(kind, 0) + 1
+        return self.ids[kind]
+
+    def dirty(self, value: str) -> str:
+        if self.rng.random() < world.DIRTY_CATEGORY_RATE:
+            self.mess["dirty_categories"] += 1
+            return self.rng.choice((f"  {value.upper()}", f"{value.capitalize()} ", f" {value} "))
+        return value
+
+    def _plan_acquisitions(self) -> None:
+        rng = random.Random(f"lafa-{self.c.seed}-acquisitions")
+        initial = max(1, self.c.vehicles // 2)
+        self.acquisitions: dict[date, list[int]] = {}
+        for n in range(1, self.c.vehicles + 1):
+            if n <= initial:
+                day = self.c.start - timedelta(days=rng.randint(0, 60))
+            else:
+                day = self.c.start + timedelta(days=rng.randint(1, max(1, self.c.days - 1)))
+            self.acquisitions.setdefault(max(day, self.c.start), []).append(n)
+            model = rng.choices(world.MODELS, world.MODEL_WEIGHTS)[0]
+            acquired = datetime(day.year, day.month, day.day, 11) + UTC_OFFSET
+            v = VehicleState(
+                vehicle_id=f"veh_{n:04d}",
+                vin=f"LAFA{model.make[:3].upper()}{rng.randint(10**9, 10**10 - 1)}",
+                model=model,
+                acquired_at=acquired,
+                fade_multiplier=min(2.0, max(0.5, rng.lognormvariate(0, 0.3))),
+                oem_bias=rng.uniform(-1.0, 1.0),
+                soc=rng.uniform(70, 95),
+                odometer_m=rng.uniform(5, 80) * 1000,
+            )
+            v.capacity_kwh = model.nominal_kwh * rng.uniform(0.995, 1.0)
+            v.next_service_km = v.odometer_m / 1000 + world.PREVENTIVE_INTERVAL_KM
+            self.vehicles.append(v)
+        self.by_id = {v.vehicle_id: v for v in self.vehicles}
+
+    # --- credit -------------------------------------------------------------------------------------
+    def _lease_out(self, v: VehicleState, day: date) -> None:
+        """Applicants arrive until one is approved; the contract is signed today."""
+        rng = self.rng
+        for _ in range(4):
+            applied = datetime(day.year, day.month, day.day, rng.randint(9, 18), rng.randint(0, 59)) + UTC_OFFSET
+            applied -= timedelta(days=rng.randint(2, 6))
+            person = credit.new_person(self.next_id("driver"), applied, self.end, rng)
+            self.people.append(person)
+            rating = round(min(5.0, max(3.5, 4.95 - 0.9 * person.risk + rng.gauss(0, 0.08))), 2)
+            earnings = round(max(3500.0, rng.gauss(11_500 - 5_000 * person.risk, 1_500)), 2)
+            tenure = max(1, int(rng.expovariate(1 / 24) * (1.2 - person.risk)))
+            approved = person.risk + rng.gauss(0, 0.07) < 0.42 and earnings > v.model.weekly_payment_mxn * 2
+            app_id = f"app_{self.next_id('application'):05d}"
+            self.applications.append(
+                [
+                    app_id,
+                    person.driver_id,
+                    _local(applied),
+                    self.dirty(person.platform),
+                    tenure,
+                    rating,
+                    f"{earnings:.2f}",
+                    "approved" if approved else "rejected",
+                ]
+            )
+            if approved:
+                signed = datetime(day.year, day.month, day.day, rng.randint(10, 17), rng.randint(0, 59)) + UTC_OFFSET
+                contract = credit.Contract(
+                    contract_id=f"lto_{self.next_id('contract'):05d}",
+                    application_id=app_id,
+                    driver=person,
+                    vehicle_id=v.vehicle_id,
+                    signed_at=signed,
+                    first_due_date=day + timedelta(days=7),
+                    term_weeks=rng.choice((156, 156, 208)),
+                    weekly=v.model.weekly_payment_mxn,
+                    down_payment=round(rng.choice((10_000, 15_000, 20_000)) * 1.0, 2),
+                )
+                self.contracts.append(contract)
+                self.lease[v.vehicle_id] = contract
+                self.pool.pop(v.vehicle_id, None)
+                return
+
+    def _credit_day(self, day: date) -> None:
+        for vehicle_id, available in sorted(self.pool.items()):
+            if available <= day and self.rng.random() < 0.35:
+                self._lease_out(self.by_id[vehicle_id], day)
+        for vehicle_id, c in sorted(self.lease.items()):
+            k = (day - c.first_due_date).days
+            if k >= 0 and k % 7 == 0 and k // 7 < c.term_weeks:
+                credit.pay_week(c, day, self.rng, self.payment_id)
+            if c.paid >= c.term_weeks * c.weekly - 0.005:
+                c.status, c.closed_at = "completed", datetime(day.year, day.month, day.day, 12) + UTC_OFFSET
+            elif c.dpd(day) >= 45:
+                c.status, c.closed_at = "terminated", datetime(day.year, day.month, day.day, 12) + UTC_OFFSET
+                c.default_date = day
+            if c.status != "active":
+                del self.lease[vehicle_id]
+                self.pool[vehicle_id] = day + timedelta(days=self.rng.randint(5, 15))  # repossession, prep
+
+    # --- vehicles -------------------------------------------------------------------------------------
+    def _vehicle_day(self, v: VehicleState, day: date) -> None:
+        contract = self.lease.get(v.vehicle_id)
+        if contract is None or contract.signed_at.date() >= day:
+            fade_one_day(v, self.rng)
+            return
+        person = contract.driver
+        driver = Driver(
+            person.start_hour, person.shift_hours, person.charge_below, person.has_home_charger, person.home_zone
+        )
+        rng = random.Random(f"lafa-{self.c.seed}-{v.vehicle_id}-{day}")
+        sessions_before = len(v.sessions)
+        pings, trips = simulate_day(
+            v, driver, datetime(day.year, day.month, day.day), credit.activity(person, day, rng), rng
+        )
+        self._emit_pings(v, pings, rng)
+        for trip in trips:
+            surge = 1.3 if (trip.started_at - UTC_OFFSET).hour in (7, 8, 18, 19, 20) else 1.0
+            if day in world.HOLIDAYS:
+                surge *= 1.15
+            fare = 28 + 7.2 * trip.distance_km + 2.1 * trip.minutes * surge
+            platform = person.platform if rng.random() < 0.8 else rng.choice(world.PLATFORMS)
+            self.landing.row(
+                "trips",
+                day.isoformat(),
+                [
+                    f"trp_{self.next_id('trip'):08d}",
+                    person.driver_id,
+                    v.vehicle_id,
+                    self.dirty(platform),
+                    _local(trip.started_at),
+                    _local(trip.ended_at),
+                    f"{trip.distance_km:.2f}",
+                    f"{fare:.2f}",
+                    trip.pickup_zone,
+                    trip.dropoff_zone,
+                ],
+            )
+        for s in v.sessions[sessions_before:]:
+            self._emit_session(s, rng)
+        v.sessions.clear()
+        self._maintenance(v, day, rng)
+        fade_one_day(v, self.rng)
+
+    def _emit_pings(self, v: VehicleState, pings: list, rng: random.Random) -> None:
+        by_partition: dict[str, list[str]] = {}
+        soh_milli = round(round(v.soh + v.oem_bias)) * 1000
+        for p in pings:
+            soc = min(100.0, max(0.0, p.soc + rng.gauss(0, world.SOC_NOISE_PCT)))
+            soc_milli = round(soc * 1000)
+            energy = None if p.energy_kwh is None else round(p.energy_kwh * 1e9)
+            if rng.random() < world.IMPOSSIBLE_RATE:
+                self.mess["impossible_values"] += 1
+                if energy is not None:
+                    energy = -energy - 1
+                else:
+                    soc_milli = 100_000 + rng.randint(1, 20_000)
+            gps = None
+            if rng.random() >= world.GPS_DROPOUT_RATE:
+                gps = (p.lat, p.lon, p.speed_kph / 1.609344)
+            else:
+                self.mess["gps_dropouts"] += 1
+            body = payload(
+                v.vehicle_id,
+                v.vin,
+                _utc(p.at),
+                soc_milli,
+                2 if p.charging else 1,
+                energy,
+                round(p.odometer_m),
+                round(p.temp_c * 1000),
+                soh_milli if rng.random() < world.OEM_SOH_RATE else None,
+                gps,
+            )
+            publish = p.at + timedelta(seconds=rng.uniform(1, 20))
+            if rng.random() < world.LATE_RATE:
+                self.mess["late"] += 1
+                publish += timedelta(minutes=rng.uniform(5, 48 * 60))
+            message_id = f"{self.next_id('message'):013d}"
+            line = envelope(message_id, publish.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", body)
+            by_partition.setdefault(publish.date().isoformat(), []).append(line)
+            if rng.random() < world.DUPLICATE_RATE:
+                self.mess["duplicates"] += 1
+                later = publish + timedelta(minutes=rng.uniform(1, 30 * 60))
+                by_partition.setdefault(later.date().isoformat(), []).append(line)
+        for partition, lines in sorted(by_partition.items()):
+            for i in range(0, len(lines) - 1, 7):  # a little out of order within a file
+                if rng.random() < 0.3:
+                    lines[i], lines[i + 1] = lines[i + 1], lines[i]
+            self.landing.lines(partition, lines)
+
+    def _emit_session(self, s: Session, rng: random.Random) -> None:
+        ocpp_id = ""
+        if s.location_type != "home":
+            ocpp_id = f"ocpp_{self.next_id('ocpp'):07d}"
+            if s.location_type == "depot":
+                station, price = f"DEPOT-IZT-{rng.randint(1, 12):02d}", s.energy_grid_kwh * world.DEPOT_MXN_PER_KWH
+            else:
+                station = f"PUB-{rng.choice(world.ZONES).upper()}-{rng.randint(1, 4)}"
+                price = s.energy_grid_kwh * world.PUBLIC_DC_MXN_PER_KWH + world.PUBLIC_DC_SESSION_FEE_MXN
+            meter_start = self.meter_wh.get(station, rng.randint(1_000_000, 9_000_000))
+            meter_stop = meter_start + round(s.energy_grid_kwh * 1000)
+            self.meter_wh[station] = meter_stop + rng.randint(0, 50)
+            vehicle_num = int(s.vehicle_id.split("_")[1])
+            self.landing.row(
+                "charging_sessions",
+                (s.started_at - UTC_OFFSET).date().isoformat(),
+                [
+                    ocpp_id,
+                    station,
+                    self.dirty(s.charger_type),
+                    f"RFID{vehicle_num:06d}",
+                    "" if rng.random() < 0.1 else s.vehicle_id,
+                    _local(s.started_at - timedelta(seconds=rng.randint(5, 90))),
+                    _local(s.ended_at + timedelta(seconds=rng.randint(5, 90))),
+                    meter_start,
+                    meter_stop,
+                    f"{price:.2f}",
+                ],
+            )
+        self.truth_sessions[1].writerow(
+            [
+                s.vehicle_id,
+                _utc(s.started_at),
+                _utc(s.ended_at),
+                s.location_type,
+                s.charger_type,
+                f"{s.soc_start:.4f}",
+                f"{s.soc_end:.4f}",
+                f"{s.energy_battery_kwh:.6f}",
+                f"{s.energy_grid_kwh:.6f}",
+                ocpp_id,
+            ]
+        )
+
+    def _maintenance(self, v: VehicleState, day: date, rng: random.Random) -> None:
+        month = day.strftime("%Y-%m")
+        age_years = max(0.0, (day - v.acquired_at.date()).days / 365)
+        km = v.odometer_m / 1000
+        opened = datetime(day.year, day.month, day.day, 9, rng.randint(0, 59)) + UTC_OFFSET
+        if km >= v.next_service_km:
+            v.next_service_km += world.PREVENTIVE_INTERVAL_KM
+            self._work_order(
+                v, month, opened, "preventive", "scheduled_service", km, rng.uniform(1_200, 2_500), 800.0, rng
+            )
+        pending = self.pending_failures.get(v.vehicle_id)
+        if pending and pending[0] <= day:
+            del self.pending_failures[v.vehicle_id]
+            wo = self._work_order(
+                v,
+                month,
+                opened,
+                "corrective",
+                pending[1],
+                km,
+                rng.uniform(2_000, 25_000),
+                rng.uniform(1_000, 6_000),
+                rng,
+            )
+            self.truth_failures[1].writerow([v.vehicle_id, _utc(opened - timedelta(hours=2)), pending[1], wo])
+        elif not pending and rng.random() < 0.0015 * (1 + age_years) * (1 + km / 60_000):
+            component = rng.choice(("12v_battery", "brakes", "suspension", "hv_cooling", "charging_port", "tires"))
+            self.pending_failures[v.vehicle_id] = (day + timedelta(days=rng.randint(3, 10)), component)
+            if rng.random() < 0.65:
+                self._dtc(v, day, month, f"P0{rng.randint(100, 999)}", "warning", rng)
+        if rng.random() < 0.002:
+            self._dtc(v, day, month, f"U0{rng.randint(100, 999)}", "info", rng)
+        if rng.random() < 0.0004:
+            self._work_order(
+                v, month, opened, "collision", "body", km, rng.uniform(3_000, 40_000), rng.uniform(2_000, 10_000), rng
+            )
+
+    def _dtc(self, v: VehicleState, day: date, month: str, code: str, severity: str, rng: random.Random) -> None:
+        at = datetime(day.year, day.month, day.day, rng.randint(6, 20), rng.randint(0, 59)) + UTC_OFFSET
+        self.landing.row("diagnostic_codes", month, [v.vehicle_id, _local(at), code, self.dirty(severity)])
+
+    def _work_order(
+        self,
+        v: VehicleState,
+        month: str,
+        opened: datetime,
+        kind: str,
+        component: str,
+        km: float,
+        parts: float,
+        labor: float,
+        rng: random.Random,
+    ) -> str:
+        wo = f"wo_{self.next_id('work_order'):06d}"
+        closed = opened + timedelta(hours=rng.randint(4, 96))
+        self.landing.row(
+            "maintenance_work_orders",
+            month,
+            [
+                wo,
+                v.vehicle_id,
+                _local(opened),
+                _local(closed),
+                self.dirty(kind),
+                component,
+                f"{km:.1f}",
+                f"{parts:.2f}",
+                f"{labor:.2f}",
+            ],
+        )
+        return wo
+
+    # --- costs and the platform's own jobs ------------------------------------------------------------
+    def _month_costs(self, day: date) -> None:
+        month = day.strftime("%Y-%m")
+        month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        active = [v for v in self.vehicles if v.acquired_at.date() <= month_end]
+        for v in active:
+            lines = [("insurance", 2_150.00), ("telematics", 349.00)]
+            if day.month == 1 or v.acquired_at.strftime("%Y-%m") == month:
+                lines.append(("registration", 862.00))
+            for category, amount in lines:
+                self.landing.row(
+                    "vehicle_costs",
+                    month,
+                    [f"cost_{self.next_id('cost'):07d}", v.vehicle_id, month, self.dirty(category), f"{amount:.2f}"],
+                )
+        for category, amount in (
+            ("parking", 45_000.00 + 150.00 * len(active)),
+            ("insurance", 9_500.00),
+            ("other", 3_100.00),
+        ):
+            self.landing.row(
+                "vehicle_costs",
+                month,
+                [f"cost_{self.next_id('cost'):07d}", "", month, self.dirty(category), f"{amount:.2f}"],
+            )
+
+    def _warehouse_jobs(self, day: date, fleet_size: int, days_of_data: int) -> None:
+        rng = self.rng
+        users = (
+            "dbt-prod@lafa-data.iam.gserviceaccount.com",
+            "metabase@lafa-data.iam.gserviceaccount.com",
+            "loader@lafa-data.iam.gserviceaccount.com",
+            "analista.datos@lafa.mx",
+        )
+        for _ in range(int(20 + 0.3 * fleet_size * rng.uniform(0.7, 1.3))):
+            at = datetime(day.year, day.month, day.day, rng.randint(0, 23), rng.randint(0, 59)) + UTC_OFFSET
+            user = rng.choices(users, (0.3, 0.5, 0.1, 0.1))[0]
+            job_type = "load" if user.startswith("loader") else "query"
+            cache = job_type == "query" and rng.random() < 0.35
+            days_scanned = min(days_of_data, rng.choice((1, 1, 2, 7, 30)))
+            scanned = int(fleet_size * 1440 * 180 * days_scanned * rng.uniform(0.02, 0.6))
+            billed = 0 if cache or job_type == "load" else max(10 * 2**20, scanned)
+            self.landing.row(
+                "warehouse_jobs",
+                at.strftime("%Y-%m"),
+                [
+                    f"job_{self.next_id('job'):08d}",
+                    _utc(at),
+                    user,
+                    job_type,
+                    "" if job_type == "load" else rng.choice(("SELECT", "SELECT", "MERGE", "CREATE_TABLE_AS_SELECT")),
+                    billed,
+                    "true" if cache else "false",
+                ],
+            )
+
+    # --- the run --------------------------------------------------------------------------------------
+    def run(self, progress: Callable[[str], None] | None) -> dict[str, int]:
+        for i in range(self.c.days):
+            day = self.c.start + timedelta(days=i)
+            for n in self.acquisitions.get(day, []):
+                self.pool[f"veh_{n:04d}"] = day
+            if day.day == 1 or i == 0:
+                self._month_costs(day)
+            self._credit_day(day)
+            fleet = [v for v in self.vehicles if v.acquired_at.date() <= day]
+            for v in fleet:
+                self._vehicle_day(v, day)
+                self.truth_battery[1].writerow([v.vehicle_id, day.isoformat(), f"{v.capacity_kwh:.4f}", f"{v.soh:.4f}"])
+            self._warehouse_jobs(day, len(fleet), i + 1)
+            self.landing.close("trips")
+            self.landing.close("charging_sessions")
+            keep = {(day + timedelta(days=k)).isoformat() for k in range(-1, 4)}
+            self.landing.close("telematics", keep=keep)
+            if progress:
+                progress(
+                    f"day {i + 1}/{self.c.days} ({day}): {len(fleet)} vehicles, "
+                    f"{self.landing.rows['telematics']:,} pings so far"
+                )
+        self._snapshots()
+        self.landing.close()
+        for f, _ in (self.truth_battery, self.truth_sessions, self.truth_failures):
+            f.close()
+        return dict(sorted(self.landing.rows.items()))
+
+    def _snapshots(self) -> None:
+        for v in self.vehicles:
+            self.landing.row(
+                "vehicles",
+                "vehicles",
+                [
+                    v.vehicle_id,
+                    v.vin,
+                    v.model.make,
+                    v.model.model,
+                    2025 if v.acquired_at.year < 2026 else 2026,
+                    f"{v.model.nominal_kwh:.2f}",
+                    _local(v.acquired_at),
+                    f"{v.model.price_mxn:.2f}",
+                ],
+            )
+        for p in self.people:
+            self.landing.row(
+                "drivers", "drivers", [p.driver_id, p.full_name, p.phone, p.curp, _local(p.onboarded_at), p.home_zone]
+            )
+        for row in self.applications:
+            self.landing.row("credit_applications", "credit_applications", row)
+        for c in self.contracts:
+            self.landing.row(
+                "lto_contracts",
+                "lto_contracts",
+                [
+                    c.contract_id,
+                    c.application_id,
+                    c.driver.driver_id,
+                    c.vehicle_id,
+                    _local(c.signed_at),
+                    c.first_due_date.isoformat(),
+                    c.term_weeks,
+                    f"{c.weekly:.2f}",
+                    f"{c.down_payment:.2f}",
+                    self.dirty(c.status),
+                    "" if c.closed_at is None else _local(c.closed_at),
+                ],
+            )
+            for payment_id, at, amount, method, status in c.payments:
+                self.landing.row(
+                    "payments",
+                    at.strftime("%Y-%m"),
+                    [payment_id, c.contract_id, _utc(at), f"{amount:.2f}", self.dirty(method), self.dirty(status)],
+                )
+        f, w = truth_writer(self.out, "drivers.csv", ["driver_id", "latent_risk", "churn_date", "default_date"])
+        defaults = {c.driver.driver_id: c.default_date for c in self.contracts if c.default_date}
+        for p in self.people:
+            w.writerow([p.driver_id, f"{p.risk:.4f}", p.churn_date or "", defaults.get(p.driver_id) or ""])
+        f.close()
+        write_manifest(
+            self.out,
+            {
+                "config": {k: str(v) for k, v in asdict(self.c).items()},
+                "rows": dict(sorted(self.landing.rows.items())),
+                "mess": self.mess,
+            },
+        )
+
+
+def generate_fleet(config: FleetConfig, out: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Write every landing folder under `out` plus `out/_truth/`; return rows written per source folder."""
+    if config.ping_seconds != 60:
+        raise ValueError("the simulation steps one minute at a time: --ping-seconds 60 is the only supported value")
+    if config.vehicles < 1 or config.days < 1:
+        raise ValueError("--vehicles and --days must be at least 1")
+    return _Fleet(config, out).run(progress)

@@ -1,0 +1,95 @@
+"""Parameters of the synthetic LAFA fleet (documented in docs/generator.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class VehicleModel:
+    make: str
+    model: str
+    nominal_kwh: float
+    kwh_per_km: float  # at 25 C and city speeds
+    price_mxn: float
+    weekly_payment_mxn: float
+    ac_max_kw: float
+    dc_max_kw: float
+
+
+# EVs sold in Mexico, with their nominal usable battery sizes.
+MODELS: tuple[VehicleModel, ...] = (
+    VehicleModel("BYD", "Dolphin Mini", 38.88, 0.118, 358_800, 2_899.00, 6.6, 40),
+    VehicleModel("BYD", "Dolphin", 44.9, 0.128, 498_800, 3_399.99, 7.0, 60),
+    VehicleModel("JAC", "E10X", 31.4, 0.121, 379_000, 2_749.50, 6.6, 40),
+    VehicleModel("MG", "MG4", 51.0, 0.142, 619_000, 3_849.00, 11.0, 88),
+    VehicleModel("Chevrolet", "Bolt EUV", 65.0, 0.155, 799_900, 4_249.00, 11.0, 55),
+)
+MODEL_WEIGHTS = (0.35, 0.3, 0.15, 0.12, 0.08)
+
+CHARGER_EFFICIENCY = {"ac": 0.90, "dc": 0.93}
+DEPOT_AC_KW = 11.0
+HOME_AC_KW = 7.2
+PUBLIC_DC_MXN_PER_KWH = 8.50
+PUBLIC_DC_SESSION_FEE_MXN = 15.00
+DEPOT_MXN_PER_KWH = 2.91
+
+ZONES = tuple(f"z{i:02d}" for i in range(1, 17))  # the 16 alcaldias of CDMX
+ZONE_CENTRES = {
+    z: (19.30 + 0.25 * ((i * 7) % 16) / 16, -99.25 + 0.25 * ((i * 11) % 16) / 16) for i, z in enumerate(ZONES)
+}
+PLATFORMS = ("uber", "didi", "indrive")
+
+# Mexican public holidays (and Dec 12) 2025-2027: fewer drivers work.
+HOLIDAYS = frozenset(
+    date.fromisoformat(d)
+    for d in [
+        "2025-01-01",
+        "2025-02-03",
+        "2025-03-17",
+        "2025-05-01",
+        "2025-09-16",
+        "2025-11-17",
+        "2025-12-12",
+        "2025-12-25",
+        "2026-01-01",
+        "2026-02-02",
+        "2026-03-16",
+        "2026-05-01",
+        "2026-09-16",
+        "2026-11-16",
+        "2026-12-12",
+        "2026-12-25",
+        "2027-01-01",
+        "2027-02-01",
+        "2027-03-15",
+        "2027-05-01",
+        "2027-09-16",
+        "2027-11-15",
+        "2027-12-12",
+        "2027-12-25",
+    ]
+)
+
+# Battery fade: calendar loss per year at 25 C and mid SoC, cycle loss per equivalent full cycle.
+CALENDAR_FADE_PER_YEAR = 0.018
+CYCLE_FADE_PER_EFC = 0.00008
+DC_CYCLE_MULTIPLIER = 1.8
+HEAT_FADE_PER_DEGREE = 0.04  # relative, per degree above 25 C
+HIGH_SOC_MULTIPLIER = 1.5  # calendar fade while parked above 90 %
+
+# Real-world mess (rates per record)
+DUPLICATE_RATE = 0.005
+LATE_RATE = 0.01
+GPS_DROPOUT_RATE = 0.005
+IMPOSSIBLE_RATE = 0.0001
+DIRTY_CATEGORY_RATE = 0.01
+OEM_SOH_RATE = 0.02
+SOC_NOISE_PCT = 0.1
+
+# Credit behaviour
+PAYMENT_FAILED_RATE = 0.04
+PAYMENT_REVERSED_RATE = 0.005
+TERMINATION_ARREARS_WEEKS = 4
+PREVENTIVE_INTERVAL_KM = 15_000
