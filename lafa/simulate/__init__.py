@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from lafa.contract import SOURCES
 from lafa.simulate import credit, world
 from lafa.simulate.output import Landing, envelope, payload, truth_writer, write_manifest
 from lafa.simulate.vehicle import UTC_OFFSET, Driver, Session, VehicleState, fade_one_day, simulate_day
@@ -438,6 +439,8 @@ class _Fleet:
 
     # --- the run --------------------------------------------------------------------------------------
     def run(self, progress: Callable[[str], None] | None) -> dict[str, int]:
+        for source in SOURCES:
+            (self.out / source).mkdir(parents=True, exist_ok=True)
         for i in range(self.c.days):
             day = self.c.start + timedelta(days=i)
             for n in self.acquisitions.get(day, []):
