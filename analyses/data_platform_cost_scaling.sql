@@ -43,4 +43,4 @@ final as (
 )
 
 select * from final
-order by plan_reference_fleet
+order by 1
