@@ -43,3 +43,11 @@
 {% macro bigquery__days_between(start_date, end_date) -%}
     select date_day from unnest(generate_date_array({{ start_date }}, {{ end_date }})) as date_day
 {%- endmacro %}
+
+{#- A date as a continuous month number (year * 12 + month - 1 + fraction of the month), for trends. -#}
+{% macro month_number(date_expression) -%}
+    (
+        extract(year from {{ date_expression }}) * 12 + extract(month from {{ date_expression }}) - 1
+        + (extract(day from {{ date_expression }}) - 1) / 30.4375
+    )
+{%- endmacro %}

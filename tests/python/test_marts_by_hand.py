@@ -93,6 +93,23 @@ def reference_contract_days() -> dict[tuple[str, date], tuple]:
 def _write_lending(landing: Path) -> None:
     write_csv(
         landing,
+        "vehicles",
+        "vehicles.csv",
+        [
+            {
+                "vehicle_id": "veh_1",
+                "vin": "VIN1",
+                "make": "BYD",
+                "model": "Dolphin",
+                "model_year": 2025,
+                "battery_capacity_kwh": "44.90",
+                "acquired_at": "2025-12-01T10:00:00-06:00",
+                "acquisition_cost_mxn": "498800.00",
+            }
+        ],
+    )
+    write_csv(
+        landing,
         "lto_contracts",
         "contracts.csv",
         [

@@ -1,5 +1,8 @@
+{{ config(**daily_incremental_config('started_date')) }}
 {#- Charging sessions detected from telematics (DESIGN.md section 4): a maximal run of one vehicle's
-    charging pings with no gap over var charging_session_gap_minutes (15) between consecutive ones. -#}
+    charging pings with no gap over var charging_session_gap_minutes (15) between consecutive ones.
+    Incremental runs rebuild sessions that start from telematics_rebuild_from() on, reading one more day
+    of pings so that a session running across that midnight keeps its true start. -#}
 with charging_pings as (
     select
         vehicle_id,
@@ -8,7 +11,12 @@ with charging_pings as (
         soc_pct,
         charging_energy_kwh
     from {{ ref('int_fleet__telematics_intervals') }}
-    where is_charging
+    where
+        is_charging
+        and not is_suspect
+    {% if is_incremental() %}
+            and recorded_date >= {{ dbt.dateadd('day', -1, telematics_rebuild_from('started_date')) }}
+        {% endif %}
 ),
 
 with_previous as (
@@ -39,6 +47,16 @@ islands as (
     from with_previous
 ),
 
+ranked as (
+    select
+        *,
+        row_number() over (partition by vehicle_id, session_number order by recorded_at, message_id) as ping_rank,
+        row_number() over (
+            partition by vehicle_id, session_number order by recorded_at desc, message_id desc
+        ) as ping_rank_desc
+    from islands
+),
+
 sessions as (
     select
         vehicle_id,
@@ -46,47 +64,28 @@ sessions as (
         min(recorded_at) as started_at,
         max(recorded_at) as ended_at,
         count(*) as ping_count,
+        max(case when ping_rank = 1 then soc_pct end) as soc_start_pct,
+        max(case when ping_rank_desc = 1 then soc_pct end) as soc_end_pct,
         max(charging_energy_kwh) as telematics_energy_kwh
-    from islands
-    group by 1, 2
-),
-
-endpoints as (
-    select
-        vehicle_id,
-        session_number,
-        max(case when is_first then soc_pct end) as soc_start_pct,
-        max(case when is_last then soc_pct end) as soc_end_pct
-    from (
-        select
-            vehicle_id,
-            session_number,
-            soc_pct,
-            row_number() over (partition by vehicle_id, session_number order by recorded_at, message_id) = 1
-                as is_first,
-            row_number() over (
-                partition by vehicle_id, session_number order by recorded_at desc, message_id desc
-            ) = 1 as is_last
-        from islands
-    ) as ranked
+    from ranked
     group by 1, 2
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['sessions.vehicle_id', "'|'", dbt.cast('sessions.started_at', dbt.type_string())])) }}
-            as session_id,
-        sessions.vehicle_id,
-        sessions.started_at,
-        sessions.ended_at,
-        {{ local_date('sessions.started_at') }} as started_date,
-        sessions.ping_count,
-        endpoints.soc_start_pct,
-        endpoints.soc_end_pct,
-        sessions.telematics_energy_kwh
+        {{ dbt.hash(dbt.concat(['vehicle_id', "'|'", dbt.cast('started_at', dbt.type_string())])) }} as session_id,
+        vehicle_id,
+        started_at,
+        ended_at,
+        {{ local_date('started_at') }} as started_date,
+        ping_count,
+        soc_start_pct,
+        soc_end_pct,
+        telematics_energy_kwh
     from sessions
-    inner join endpoints
-        on sessions.vehicle_id = endpoints.vehicle_id and sessions.session_number = endpoints.session_number
 )
 
 select * from final
+{% if is_incremental() %}
+    where started_date >= {{ telematics_rebuild_from('started_date') }}
+{% endif %}

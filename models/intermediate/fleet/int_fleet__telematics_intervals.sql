@@ -1,5 +1,7 @@
-{#- One row per telematics message with the time to the vehicle's next message: the single ordered pass
-    over the pings that the daily grain and charging sessions both build on. -#}
+{{ config(**daily_incremental_config('recorded_date')) }}
+{#- One row per telematics message with the time to the same vehicle's next message: the single ordered
+    pass over the pings that the daily grain and the charging sessions both build on. Incremental runs
+    rebuild whole local days from telematics_rebuild_from() on, reading one extra day of context. -#}
 with pings as (
     select
         message_id,
@@ -14,6 +16,9 @@ with pings as (
         oem_soh_pct,
         speed_kph
     from {{ ref('stg_telematics__vehicle_stats') }}
+    {% if is_incremental() %}
+        where recorded_date >= {{ telematics_rebuild_from('recorded_date') }}
+    {% endif %}
 ),
 
 with_next as (
@@ -33,13 +38,15 @@ final as (
         soc_pct,
         charge_state,
         charge_state = 'charging' as is_charging,
+        -- impossible readings are flagged, not dropped (the loader already quarantines out-of-range values)
+        soc_pct is null or soc_pct < 0 or soc_pct > 100 or coalesce(charging_energy_kwh, 0) < 0 as is_suspect,
         charging_energy_kwh,
         odometer_km,
         battery_temp_c,
         oem_soh_pct,
         speed_kph,
         next_recorded_at,
-        -- A gap longer than the max means the vehicle was off: that time is not observed.
+        -- a gap longer than the max means the vehicle was off: that time is not observed
         case
             when {{ minutes_between('recorded_at', 'next_recorded_at') }} <= {{ var('telematics_max_gap_minutes') }}
                 then {{ minutes_between('recorded_at', 'next_recorded_at') }}

@@ -1,11 +1,18 @@
+{{ config(**daily_incremental_config('activity_date')) }}
 with intervals as (
     select
         vehicle_id,
         recorded_date,
         soc_pct,
         odometer_km,
+        oem_soh_pct,
         observed_minutes
     from {{ ref('int_fleet__telematics_intervals') }}
+    where
+        not is_suspect
+    {% if is_incremental() %}
+            and recorded_date >= {{ telematics_rebuild_from('activity_date') }}
+        {% endif %}
 ),
 
 sessions as (
@@ -13,6 +20,9 @@ sessions as (
         vehicle_id,
         started_date
     from {{ ref('int_fleet__charging_sessions') }}
+    {% if is_incremental() %}
+        where started_date >= {{ telematics_rebuild_from('activity_date') }}
+    {% endif %}
 ),
 
 daily_signals as (
@@ -24,7 +34,8 @@ daily_signals as (
         min(soc_pct) as soc_min_pct,
         max(soc_pct) as soc_max_pct,
         avg(soc_pct) as soc_avg_pct,
-        sum(case when soc_pct < 20 then observed_minutes else 0 end) as minutes_below_20_pct
+        sum(case when soc_pct < 20 then observed_minutes else 0 end) as minutes_below_20_pct,
+        avg(oem_soh_pct) as oem_soh_pct
     from intervals
     group by 1, 2
 ),
@@ -45,6 +56,7 @@ final as (
         daily_signals.pings,
         daily_signals.soc_min_pct,
         daily_signals.soc_max_pct,
+        daily_signals.oem_soh_pct,
         round(daily_signals.km_driven, 3) as km_driven,
         round(daily_signals.soc_avg_pct, 3) as soc_avg_pct,
         round(daily_signals.minutes_below_20_pct, 2) as minutes_below_20_pct,

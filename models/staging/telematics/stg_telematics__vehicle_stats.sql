@@ -1,8 +1,20 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    partition_by=({'field': 'recorded_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
+    cluster_by=(['vehicle_id'] if target.type == 'bigquery' else none),
+    on_schema_change='fail',
+) }}
+{#- Incremental on load time: each run reads only rows loaded since the last one, so the raw pings are
+    scanned once. Pub/Sub delivers at least once: the first delivery of a messageId is kept (later
+    deliveries carry the same payload and are skipped, also across runs). -#}
 with source as (
     select * from {{ source('telematics', 'telematics') }}
+    {% if is_incremental() %}
+        where _loaded_at > (select max(this_run.loaded_at) from {{ this }} as this_run)
+    {% endif %}
 ),
 
--- Pub/Sub delivers at least once: keep the first delivery of every messageId.
 first_delivery as (
     select
         *,
@@ -40,3 +52,14 @@ final as (
 )
 
 select * from final
+{% if is_incremental() %}
+    -- a redelivery of a message kept by an earlier run (same reading, so the same recorded_date)
+    where not exists (
+        select 1
+        from {{ this }} as kept
+        where
+            kept.message_id = final.message_id
+            and kept.recorded_date = final.recorded_date
+            and kept.recorded_date >= (select min(new_rows.recorded_date) from final as new_rows)
+    )
+{% endif %}

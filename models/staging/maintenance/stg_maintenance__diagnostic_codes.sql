@@ -1,0 +1,15 @@
+with source as (
+    {{ latest_loaded(source('maintenance', 'diagnostic_codes'), "vehicle_id, recorded_at, code") }}
+),
+
+final as (
+    select
+        trim(vehicle_id) as vehicle_id,
+        {{ parse_utc_timestamp('recorded_at') }} as recorded_at,
+        {{ local_date(parse_utc_timestamp('recorded_at')) }} as recorded_date,
+        upper(trim(code)) as code,
+        {{ clean_category('severity') }} as severity
+    from source
+)
+
+select * from final
