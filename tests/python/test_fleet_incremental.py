@@ -1,0 +1,104 @@
+"""An incremental run after one more day of telematics (with messages two days late) equals a full refresh."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, timedelta
+
+import pytest
+from builders import envelope, ping, write_telematics
+from conftest import REPO, Warehouse
+
+START, DAYS = date(2026, 4, 1), 8
+MODELS = {
+    "staging.stg_telematics__vehicle_stats": "message_id",
+    "intermediate.int_fleet__telematics_intervals": "message_id",
+    "intermediate.int_fleet__charging_sessions": "session_id",
+    "marts.fct_vehicle_daily": "vehicle_id, activity_date",
+    "marts.fct_charging_sessions": "session_id",
+    "marts.fct_battery_health_monthly": "vehicle_id, month_start",
+    "marts.rpt_fleet_live_status": "vehicle_id",
+}
+
+
+def _late_messages() -> list[str]:
+    """Readings of veh_0001 from two days before the last day, published on the last day: a short
+    charging session at 03:00-03:20 local and driving pings at 04:00-04:09 local."""
+    day = START + timedelta(days=DAYS - 3)
+    lines = []
+    for i in range(21):
+        at = f"{day}T09:{i:02d}:30Z"
+        lines.append(
+            envelope(
+                f"late-c{i}",
+                ping("veh_0001", at, 50 + i, 9_000_000, charging=True, energy_wh=300 * i),
+                publish_time=f"{START + timedelta(days=DAYS - 1)}T12:00:00Z",
+            )
+        )
+    for i in range(10):
+        at = f"{day}T10:{i:02d}:30Z"
+        lines.append(
+            envelope(
+                f"late-d{i}",
+                ping("veh_0001", at, 70 - i, 9_000_000 + 400 * i),
+                publish_time=f"{START + timedelta(days=DAYS - 1)}T12:05:00Z",
+            )
+        )
+    return lines
+
+
+def _snapshot(wh: Warehouse) -> dict[str, list[tuple]]:
+    return {table: wh.query(f"select * from {table} order by {key}") for table, key in MODELS.items()}
+
+
+def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> None:
+    env = dict(
+        os.environ,
+        LAFA_DUCKDB_PATH=str(tmp_path / "lafa.duckdb"),
+        DBT_TARGET_PATH=str(tmp_path / "target"),
+        DBT_LOG_PATH=str(tmp_path / "logs"),
+        DBT_PROFILES_DIR=str(REPO),
+        DO_NOT_TRACK="1",
+    )
+    wh = Warehouse(tmp_path / "lafa.duckdb", env, tmp_path / "landing")
+    full = tmp_path / "fleet"
+    assert (
+        wh.lafa(
+            "generate", "--vehicles", "3", "--days", str(DAYS), "--start", str(START), "--seed", "5", "--out", str(full)
+        ).returncode
+        == 0
+    )
+    # first load: everything but the telematics published on the last day (and after)
+    last_day = START + timedelta(days=DAYS - 1)
+    held_back = [p for p in (full / "telematics").glob("*.jsonl") if date.fromisoformat(p.stem) >= last_day]
+    assert held_back
+    shutil.copytree(
+        full, wh.landing, ignore=lambda d, names: [n for n in names if (full / "telematics" / n) in held_back]
+    )
+    assert wh.lafa("load", str(wh.landing)).returncode == 0
+    wh.dbt("build", "--full-refresh")
+    before = wh.query("select count(*) from staging.stg_telematics__vehicle_stats")[0][0]
+
+    # one more day arrives, with readings two days late
+    for path in held_back:
+        shutil.copy(path, wh.landing / "telematics" / path.name)
+    write_telematics(wh.landing, "late.jsonl", _late_messages())
+    assert wh.lafa("load", str(wh.landing)).returncode == 0
+    wh.dbt("build")  # incremental
+    incremental = _snapshot(wh)
+    assert wh.query("select count(*) from staging.stg_telematics__vehicle_stats")[0][0] > before
+    late_day = START + timedelta(days=DAYS - 3)
+    assert wh.query(
+        "select count(*) from marts.fct_charging_sessions where vehicle_id = 'veh_0001' "
+        f"and started_at = '{late_day} 09:00:30'"
+    ) == [(1,)]
+
+    wh.dbt("build", "--full-refresh")
+    refreshed = _snapshot(wh)
+    for table in MODELS:
+        assert incremental[table] == refreshed[table], table
+
+
+if __name__ == "__main__":
+    raise SystemExit(pytest.main([__file__]))
