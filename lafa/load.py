@@ -90,7 +90,7 @@ def load_bytes(con: duckdb.DuckDBPyConnection, source: Source, data: bytes, name
         return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen[0]}")
     text, decode_error = _decode(data)
     if source.name == "telematics":
-        batch, error = _telematics_batch(text), decode_error
+        batch, error = _lines_batch(text), decode_error
         validated_sql = _telematics_sql()
     else:
         try:
@@ -110,20 +110,14 @@ def _decode(data: bytes) -> tuple[str, str | None]:
 
 
 def _lines_batch(text: str, skip_header: bool = False) -> pa.Table:
-    """Non-blank lines with their number; a CSV's header is not a row (data rows are numbered from 1)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    numbered = list(enumerate(lines[1:] if skip_header else lines, start=1))
-    return pa.table(
-        {
-            "_row_number": pa.array([i for i, _ in numbered], pa.int64()),
-            "_raw_record": pa.array([line for _, line in numbered], pa.string()),
-        }
-    )
-
-
-def _telematics_batch(text: str) -> pa.Table:
-    batch = _lines_batch(text)
-    return batch.append_column("line", batch.column("_raw_record"))
+    """Non-blank lines numbered by line (JSONL), or by data row after the header (a rejected CSV)."""
+    lines = text.splitlines()
+    numbers = [i for i, line in enumerate(lines, start=1) if line and not line.isspace()]
+    records = lines if len(numbers) == len(lines) else [lines[i - 1] for i in numbers]
+    if skip_header:
+        records = records[1:]
+        numbers = list(range(1, len(records) + 1))
+    return pa.table({"_row_number": pa.array(numbers, pa.int64()), "_raw_record": pa.array(records, pa.string())})
 
 
 def _csv_batch(text: str, source: Source) -> pa.Table:
@@ -266,8 +260,8 @@ def _telematics_sql() -> str:
     return f"""
         with envelopes as (
             select _row_number, _raw_record,
-                case when json_valid(line) and json_type(line) = 'OBJECT'
-                    then from_json(line, '{envelope_shape}') end as envelope,
+                case when json_valid(_raw_record) and json_type(_raw_record) = 'OBJECT'
+                    then from_json(_raw_record, '{envelope_shape}') end as envelope,
             from batch
         ),
         decoded as (
