@@ -52,7 +52,7 @@ def ping(
         "time": time,
         "evStateOfChargeMilliPercent": round(soc_pct * 1000),
         "evChargingStatus": 2 if charging else 1,
-        "evChargingEnergyMicroWh": None if energy_wh is None else round(energy_wh * 1000),
+        "evChargingEnergyMicroWh": None if energy_wh is None else round(energy_wh * 1_000_000),
         "obdOdometerMeters": odometer_m,
         "evAverageBatteryTemperatureMilliCelsius": 28000,
         "evBatteryStateOfHealthMilliPercent": None,
