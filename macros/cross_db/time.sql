@@ -51,3 +51,29 @@
         + (extract(day from {{ date_expression }}) - 1) / 30.4375
     )
 {%- endmacro %}
+
+{#- The Monday of a date's ISO week (BigQuery's `week` starts on Sunday, hence the dispatch). -#}
+{% macro week_start(date_expression) -%}
+    {{ return(adapter.dispatch('week_start', 'lafa')(date_expression)) }}
+{%- endmacro %}
+
+{% macro default__week_start(date_expression) -%}
+    cast(date_trunc('week', {{ date_expression }}) as date)
+{%- endmacro %}
+
+{% macro bigquery__week_start(date_expression) -%}
+    date_trunc({{ date_expression }}, isoweek)
+{%- endmacro %}
+
+{#- Whole days from one date to a later one (dbt.datediff renders a long expression on DuckDB). -#}
+{% macro days_from_to(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_from_to', 'lafa')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__days_from_to(start_date, end_date) -%}
+    ({{ end_date }} - {{ start_date }})
+{%- endmacro %}
+
+{% macro bigquery__days_from_to(start_date, end_date) -%}
+    date_diff({{ end_date }}, {{ start_date }}, day)
+{%- endmacro %}

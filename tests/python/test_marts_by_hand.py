@@ -236,3 +236,28 @@ def test_vehicle_day_from_known_pings(built: Warehouse) -> None:
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+def test_portfolio_par_matches_the_reference(built: Warehouse) -> None:
+    expected_days = reference_contract_days()
+    by_day: dict[date, list[tuple]] = {}
+    for (_, day), (dpd, _, outstanding, _, active) in expected_days.items():
+        if active:
+            by_day.setdefault(day, []).append((dpd, outstanding))
+    rows = {
+        r[0]: r[1:]
+        for r in built.query(
+            "select as_of_date, active_contracts, outstanding_mxn, par_7, par_30, par_60, par_90 "
+            "from marts.fct_lto_portfolio_daily"
+        )
+    }
+    assert set(rows) == set(by_day)
+    for day, contracts in by_day.items():
+        total = sum(o for _, o in contracts)
+        active, outstanding, *par = rows[day]
+        assert (active, outstanding) == (len(contracts), total)
+        for n, value in zip((7, 30, 60, 90), par, strict=True):
+            at_risk = sum(o for d, o in contracts if d > n)
+            assert value == pytest.approx(float(at_risk / total), abs=1e-6), (day, n)
+    # a day a human can check: on Feb 13 only c_late (DPD 25) is past due beyond 7 days
+    assert rows[date(2026, 2, 13)][2] > 0 and rows[date(2026, 2, 13)][4] == 0
