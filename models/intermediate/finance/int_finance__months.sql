@@ -1,5 +1,5 @@
 {#- The months the finance marts cover: from the first vehicle acquisition to the latest month with a cost
-    line or a warehouse job (var finance_last_month overrides the end). -#}
+    line, a warehouse job, a charger export or a work order (var finance_last_month overrides the end). -#}
 with vehicles as (
     select acquired_date from {{ ref('stg_fleet__vehicles') }}
 ),
@@ -12,6 +12,14 @@ jobs as (
     select max(job_month) as last_month from {{ ref('stg_warehouse_billing__jobs') }}
 ),
 
+charger_exports as (
+    select max({{ local_date('started_at') }}) as last_date from {{ ref('stg_charging__ocpp_sessions') }}
+),
+
+work_orders as (
+    select max(opened_date) as last_date from {{ ref('stg_maintenance__work_orders') }}
+),
+
 bounds as (
     select
         cast({{ dbt.date_trunc('month', '(select min(acquired_date) from vehicles)') }} as date) as first_month,
@@ -20,7 +28,11 @@ bounds as (
         {%- else %}
             greatest(
                 coalesce((select cost_lines.last_month from cost_lines), cast('1900-01-01' as date)),
-                coalesce((select jobs.last_month from jobs), cast('1900-01-01' as date))
+                coalesce((select jobs.last_month from jobs), cast('1900-01-01' as date)),
+                cast({{ dbt.date_trunc('month', 'coalesce((select charger_exports.last_date from charger_exports), '
+                    ~ "cast('1900-01-01' as date))") }} as date),
+                cast({{ dbt.date_trunc('month', 'coalesce((select work_orders.last_date from work_orders), '
+                    ~ "cast('1900-01-01' as date))") }} as date)
             ) as last_month
         {%- endif %}
 ),

@@ -1,5 +1,5 @@
 {#- Battery health per vehicle-month (DESIGN.md section 4, the SoH rule lives here): for sessions with an SoC
-    gain of at least 30 points, usable capacity = energy into the battery / (SoC gain / 100) (grid energy x
+    gain of at least 30 points (and energy that covers the whole session, is_energy_complete), usable capacity = energy into the battery / (SoC gain / 100) (grid energy x
     charger efficiency, in fct_charging_sessions); monthly SoH = median capacity / nominal capacity x 100.
     Equivalent full cycles = sum of the month's session SoC gains / 100; dc_share = DC grid energy / all. -#}
 with sessions as (
@@ -9,7 +9,8 @@ with sessions as (
         soc_gain_pct,
         energy_kwh,
         energy_battery_kwh,
-        charger_type
+        charger_type,
+        is_energy_complete
     from {{ ref('fct_charging_sessions') }}
     where vehicle_id is not null
 ),
@@ -36,7 +37,7 @@ capacity_estimates as (
         month_start,
         energy_battery_kwh / (soc_gain_pct / 100.0) as usable_capacity_kwh
     from sessions
-    where soc_gain_pct >= 30 and energy_battery_kwh > 0
+    where soc_gain_pct >= 30 and energy_battery_kwh > 0 and is_energy_complete
 ),
 
 monthly_capacity as (

@@ -128,6 +128,13 @@ telematics_sessions as (
         coalesce(ocpp_resolved.charger_type, 'ac') as charger_type,
         coalesce(ocpp_resolved.location_type, 'home') as location_type,
         case when ocpp_resolved.ocpp_session_id is null then 'telematics' else 'ocpp' end as energy_source,
+        -- the export's energy belongs to the whole session only when the telematics session spans it too
+        -- (not the case for a session still in flight at the data cutoff)
+        ocpp_resolved.ocpp_session_id is null
+        or (
+            abs({{ dbt.datediff('detected.started_at', 'ocpp_resolved.started_at', 'second') }}) <= 600
+            and abs({{ dbt.datediff('detected.ended_at', 'ocpp_resolved.stopped_at', 'second') }}) <= 600
+        ) as is_energy_complete,
         coalesce(
             ocpp_resolved.energy_grid_kwh,
             detected.telematics_energy_kwh
@@ -156,6 +163,7 @@ ocpp_only as (
         ocpp_resolved.charger_type,
         ocpp_resolved.location_type,
         'ocpp_only' as energy_source,
+        false as is_energy_complete,
         ocpp_resolved.energy_grid_kwh as energy_kwh,
         ocpp_resolved.price_mxn
     from ocpp_resolved
@@ -183,6 +191,7 @@ final as (
         all_sessions.energy_kwh,
         all_sessions.energy_kwh * efficiencies.efficiency as energy_battery_kwh,
         all_sessions.energy_source,
+        all_sessions.is_energy_complete,
         all_sessions.charger_type,
         all_sessions.location_type,
         all_sessions.ocpp_session_id,
