@@ -10,7 +10,7 @@ SQL_PATHS := models tests analyses
 export DO_NOT_TRACK := 1
 export LAFA_DUCKDB_PATH ?= data/lafa.duckdb
 
-.PHONY: help install demo test lint pytest clean
+.PHONY: help install demo test lint bq-check pytest clean
 .DEFAULT_GOAL := help
 
 help:  ## this list
@@ -31,12 +31,15 @@ profiles.yml: profiles.yml.example
 demo: install  ## main job: synthetic fleet -> load -> dbt build -> summary (data/lafa.duckdb)
 	$(BIN)/lafa demo
 
-test: install lint pytest  ## every test: ruff, sqlfluff, pytest (which runs dbt build with all data and unit tests)
+test: install lint bq-check pytest  ## every test: ruff, sqlfluff, BigQuery compile check, pytest (incl. dbt build, data + unit tests)
 
 lint: install  ## ruff + sqlfluff
 	$(BIN)/ruff check lafa tests scripts
 	$(BIN)/ruff format --check lafa tests scripts
 	LAFA_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint $(SQL_PATHS)
+
+bq-check: install  ## compile every model for BigQuery offline (both incremental states) and check the SQL
+	$(BIN)/python scripts/check_bigquery.py
 
 pytest: install  ## Python tests, including end-to-end dbt builds on generated fleets
 	$(BIN)/pytest -q
