@@ -24,7 +24,11 @@ def _generate(args: argparse.Namespace) -> int:
         ping_seconds=args.ping_seconds,
     )
     started = time.monotonic()
-    counts = generate_fleet(config, args.out, progress=lambda msg: print(f"  {msg}", file=sys.stderr))
+    try:
+        counts = generate_fleet(config, args.out, progress=lambda msg: print(f"  {msg}", file=sys.stderr))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for source, rows in sorted(counts.items()):
         print(f"{source:<26}{rows:>12,} rows")
     print(
@@ -111,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=90, help="days simulated (default 90)")
     gen.add_argument("--start", type=date.fromisoformat, default=date(2026, 6, 1), help="first day (YYYY-MM-DD)")
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    gen.add_argument("--ping-seconds", type=int, default=60, help="telematics ping interval (default 60)")
+    gen.add_argument(
+        "--ping-seconds", type=int, default=60, help="telematics ping interval, a multiple of 60 up to 900 (default 60)"
+    )
     gen.add_argument("--out", type=Path, default=DEFAULT_LANDING, help=f"landing folder (default {DEFAULT_LANDING})")
     gen.set_defaults(func=_generate)
 

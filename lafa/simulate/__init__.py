@@ -23,7 +23,7 @@ class FleetConfig:
     days: int = 90
     start: date = date(2026, 6, 1)
     seed: int = 42
-    ping_seconds: int = 60  # one ping a minute (the simulation's time step; other values are not supported)
+    ping_seconds: int = 60  # telematics ping interval: a multiple of the one-minute simulation step, up to 15 min
 
 
 def _local(at_utc: datetime) -> str:
@@ -221,7 +221,13 @@ class _Fleet:
     def _emit_pings(self, v: VehicleState, pings: list, rng: random.Random) -> None:
         by_partition: dict[str, list[str]] = {}
         soh_milli = round(round(v.soh + v.oem_bias)) * 1000
-        for p in pings:
+        step = self.c.ping_seconds // 60
+        last = len(pings) - 1
+        for i, p in enumerate(pings):
+            # every step-th minute, and always the first and last ping of a charging run (its SoC endpoints)
+            boundary = p.charging and (i in (0, last) or not pings[i - 1].charging or not pings[i + 1].charging)
+            if i % step and not boundary:
+                continue
             soc = min(100.0, max(0.0, p.soc + rng.gauss(0, world.SOC_NOISE_PCT)))
             soc_milli = round(soc * 1000)
             energy = None if p.energy_kwh is None else round(p.energy_kwh * 1e9)
@@ -531,8 +537,8 @@ class _Fleet:
 
 def generate_fleet(config: FleetConfig, out: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Write every landing folder under `out` plus `out/_truth/`; return rows written per source folder."""
-    if config.ping_seconds != 60:
-        raise ValueError("the simulation steps one minute at a time: --ping-seconds 60 is the only supported value")
+    if config.ping_seconds % 60 or not 60 <= config.ping_seconds <= 900:
+        raise ValueError("--ping-seconds must be a multiple of 60 between 60 and 900 (the simulation steps a minute)")
     if config.vehicles < 1 or config.days < 1:
         raise ValueError("--vehicles and --days must be at least 1")
     return _Fleet(config, out).run(progress)

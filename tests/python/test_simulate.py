@@ -126,3 +126,41 @@ def test_truth_state_of_health_is_plausible(fleet: Path) -> None:
         soh = [float(r["soh_pct"]) for r in csv.DictReader(f)]
     assert soh
     assert all(60 < s <= 100 for s in soh)
+
+
+def test_ping_interval_is_configurable_and_keeps_session_endpoints(tmp_path: Path) -> None:
+    every_5_min = FleetConfig(vehicles=2, days=3, start=date(2026, 3, 1), seed=9, ping_seconds=300)
+    generate_fleet(every_5_min, tmp_path / "slow")
+    generate_fleet(FleetConfig(vehicles=2, days=3, start=date(2026, 3, 1), seed=9), tmp_path / "fast")
+
+    def charging_times(root: Path) -> tuple[int, set[str]]:
+        count, charging = 0, set()
+        for path in (root / "telematics").glob("*.jsonl"):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                payload = json.loads(base64.b64decode(json.loads(line)["message"]["data"]))
+                count += 1
+                if payload["evChargingStatus"] == 2:
+                    charging.add(f"{payload['vehicleId']} {payload['time']}")
+        return count, charging
+
+    slow, slow_charging = charging_times(tmp_path / "slow")
+    fast, _ = charging_times(tmp_path / "fast")
+    assert 0.15 < slow / fast < 0.3
+    with (tmp_path / "slow" / "_truth" / "charging_sessions.csv").open(newline="") as f:
+        for session in csv.DictReader(f):
+            assert f"{session['vehicle_id']} {session['started_at']}" in slow_charging
+            assert f"{session['vehicle_id']} {session['ended_at']}" in slow_charging
+
+
+def test_bad_ping_interval_is_a_one_line_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "lafa.cli", "generate", "--ping-seconds", "90", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: --ping-seconds must be a multiple of 60")
+    assert "Traceback" not in done.stderr
