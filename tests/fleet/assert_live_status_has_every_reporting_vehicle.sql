@@ -1,0 +1,15 @@
+-- Row count guard: the live view has exactly one row per vehicle that ever reported telematics.
+with live as (
+    select count(*) as live_rows from {{ ref('rpt_fleet_live_status') }}
+),
+
+reporting as (
+    select count(distinct vehicle_id) as reporting_vehicles from {{ ref('stg_telematics__vehicle_stats') }}
+)
+
+select
+    live.live_rows,
+    reporting.reporting_vehicles
+from live
+cross join reporting
+where live.live_rows != reporting.reporting_vehicles
