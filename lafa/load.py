@@ -19,7 +19,6 @@ import duckdb
 import pyarrow as pa
 
 from lafa.contract import (
-    CSV_SOURCES,
     SOURCES,
     TELEMATICS_FIELDS,
     TELEMATICS_PAYLOAD_FIELDS,
@@ -327,6 +326,3 @@ def _commit(
         con.execute("rollback")
         raise
     return FileResult(source.name, name, sha, status, offered, offered - quarantined, quarantined, file_error)
-
-
-__all__ = ["CSV_SOURCES", "FileRejected", "FileResult", "discover", "load_bytes", "load_file", "load_landing"]
