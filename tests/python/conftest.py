@@ -42,15 +42,20 @@ class Warehouse:
         return done
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
+def isolated_warehouse(tmp: Path) -> Warehouse:
+    """A warehouse file, dbt target/log folders and a landing folder of its own under `tmp`."""
     env = dict(os.environ)
     env.update(
-        LAFA_DUCKDB_PATH=str(tmp_path / "lafa.duckdb"),
-        DBT_TARGET_PATH=str(tmp_path / "target"),
-        DBT_LOG_PATH=str(tmp_path / "logs"),
+        LAFA_DUCKDB_PATH=str(tmp / "lafa.duckdb"),
+        DBT_TARGET_PATH=str(tmp / "target"),
+        DBT_LOG_PATH=str(tmp / "logs"),
         DBT_PROFILES_DIR=str(REPO),
         DO_NOT_TRACK="1",
     )
     env.pop("LAFA_DBT_TARGET", None)
-    yield Warehouse(tmp_path / "lafa.duckdb", env, tmp_path / "landing")
+    return Warehouse(tmp / "lafa.duckdb", env, tmp / "landing")
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
+    yield isolated_warehouse(tmp_path)

@@ -6,13 +6,12 @@ home session seen only by telematics), one work order, a month of warehouse jobs
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from builders import envelope, ping, write_csv, write_telematics
-from conftest import REPO, Warehouse
+from conftest import Warehouse, isolated_warehouse
 
 TIB = 2**40
 FX = {date(2026, 1, 1): Decimal("18.10"), date(2026, 2, 1): Decimal("18.05"), date(2026, 3, 1): Decimal("18.00")}
@@ -27,15 +26,7 @@ def cents(x: Decimal) -> Decimal:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     tmp = tmp_path_factory.mktemp("costs")
-    env = dict(
-        os.environ,
-        LAFA_DUCKDB_PATH=str(tmp / "lafa.duckdb"),
-        DBT_TARGET_PATH=str(tmp / "target"),
-        DBT_LOG_PATH=str(tmp / "logs"),
-        DBT_PROFILES_DIR=str(REPO),
-        DO_NOT_TRACK="1",
-    )
-    wh = Warehouse(tmp / "lafa.duckdb", env, tmp / "landing")
+    wh = isolated_warehouse(tmp)
     landing = wh.landing
     write_csv(
         landing,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Warehouse
+from conftest import REPO, Warehouse, isolated_warehouse
 
 VEHICLES, DAYS = 6, 21
 
@@ -17,15 +16,7 @@ VEHICLES, DAYS = 6, 21
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     tmp = tmp_path_factory.mktemp("e2e")
-    env = dict(
-        os.environ,
-        LAFA_DUCKDB_PATH=str(tmp / "lafa.duckdb"),
-        DBT_TARGET_PATH=str(tmp / "target"),
-        DBT_LOG_PATH=str(tmp / "logs"),
-        DBT_PROFILES_DIR=str(REPO),
-        DO_NOT_TRACK="1",
-    )
-    wh = Warehouse(tmp / "lafa.duckdb", env, tmp / "landing")
+    wh = isolated_warehouse(tmp)
     gen = wh.lafa("generate", "--vehicles", str(VEHICLES), "--days", str(DAYS), "--out", str(wh.landing))
     assert gen.returncode == 0, gen.stderr
     loaded = wh.lafa("load", str(wh.landing))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import statistics
 import sys
 from collections import defaultdict
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO, Warehouse
+from conftest import Warehouse, isolated_warehouse
 
 
 def _ts(text: str) -> datetime:
@@ -61,15 +60,7 @@ def soh_accuracy(landing: Path, con: duckdb.DuckDBPyConnection) -> tuple[float, 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     tmp = tmp_path_factory.mktemp("accuracy")
-    env = dict(
-        os.environ,
-        LAFA_DUCKDB_PATH=str(tmp / "lafa.duckdb"),
-        DBT_TARGET_PATH=str(tmp / "target"),
-        DBT_LOG_PATH=str(tmp / "logs"),
-        DBT_PROFILES_DIR=str(REPO),
-        DO_NOT_TRACK="1",
-    )
-    wh = Warehouse(tmp / "lafa.duckdb", env, tmp / "landing")
+    wh = isolated_warehouse(tmp)
     assert (
         wh.lafa("generate", "--vehicles", "8", "--days", "40", "--seed", "11", "--out", str(wh.landing)).returncode == 0
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date, timedelta
 
 import pytest
 from builders import envelope, ping, write_telematics
-from conftest import REPO, Warehouse
+from conftest import Warehouse, isolated_warehouse
 
 START, DAYS = date(2026, 4, 1), 8
 MODELS = {
@@ -53,15 +52,7 @@ def _snapshot(wh: Warehouse) -> dict[str, list[tuple]]:
 
 
 def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> None:
-    env = dict(
-        os.environ,
-        LAFA_DUCKDB_PATH=str(tmp_path / "lafa.duckdb"),
-        DBT_TARGET_PATH=str(tmp_path / "target"),
-        DBT_LOG_PATH=str(tmp_path / "logs"),
-        DBT_PROFILES_DIR=str(REPO),
-        DO_NOT_TRACK="1",
-    )
-    wh = Warehouse(tmp_path / "lafa.duckdb", env, tmp_path / "landing")
+    wh = isolated_warehouse(tmp_path)
     full = tmp_path / "fleet"
     assert (
         wh.lafa(

@@ -6,7 +6,6 @@ no code with the dbt models.
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from builders import envelope, ping, write_csv, write_telematics
-from conftest import REPO, Warehouse
+from conftest import Warehouse, isolated_warehouse
 
 CDMX = ZoneInfo("America/Mexico_City")
 AS_OF = date(2026, 3, 20)
@@ -180,15 +179,7 @@ def _telematics_day() -> list[dict[str, object]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     tmp = tmp_path_factory.mktemp("by_hand")
-    env = dict(
-        os.environ,
-        LAFA_DUCKDB_PATH=str(tmp / "lafa.duckdb"),
-        DBT_TARGET_PATH=str(tmp / "target"),
-        DBT_LOG_PATH=str(tmp / "logs"),
-        DBT_PROFILES_DIR=str(REPO),
-        DO_NOT_TRACK="1",
-    )
-    wh = Warehouse(tmp / "lafa.duckdb", env, tmp / "landing")
+    wh = isolated_warehouse(tmp)
     _write_lending(wh.landing)
     pings = _telematics_day()
     lines = [envelope(f"m{i:04d}", p) for i, p in enumerate(pings)]

@@ -1,4 +1,4 @@
-{#- One row per driver: pseudonymous id and non-personal attributes only (name, phone and CURP never leave
+{#- One row per driver: pseudonymous id and non-personal attributes only (personal data never leaves
     staging). Platform facts come from the driver's latest application. -#}
 with drivers as (
     select
