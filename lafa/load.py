@@ -1,6 +1,6 @@
 """Load a landing folder into the raw tables: one transaction per file, bad rows to quarantine.
 
-A file is identified by the sha256 of its bytes and loaded at most once. Parsing is Python (csv / line
+A file is identified by its source and the sha256 of its bytes and loaded at most once. Parsing is Python (csv / line
 splitting, so any byte sequence is survivable); the row checks of `lafa.contract` run as one SQL
 statement in DuckDB; the good rows, the quarantined rows and the load-log row are committed together.
 """
@@ -11,6 +11,9 @@ import csv
 import hashlib
 import io
 import json
+import os
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +87,9 @@ def load_file(
 
 def load_bytes(con: duckdb.DuckDBPyConnection, source: Source, data: bytes, name: str) -> FileResult:
     sha = hashlib.sha256(data).hexdigest()
-    seen = con.execute(f"select file from {RAW_SCHEMA}._load_log where sha256 = ? limit 1", [sha]).fetchone()
+    seen = con.execute(
+        f"select file from {RAW_SCHEMA}._load_log where source = ? and sha256 = ? limit 1", [source.name, sha]
+    ).fetchone()
     if seen:
         return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen[0]}")
     text, decode_error = _decode(data)
@@ -280,6 +285,15 @@ def _telematics_sql() -> str:
     """
 
 
+def _fault_point(name: str) -> None:
+    """Test hook: with LAFA_LOAD_PAUSE_BEFORE_COMMIT=<seconds>, announce and wait inside the open transaction,
+    so a test can kill the process mid-load (tests/python/test_load_crash.py)."""
+    pause = os.environ.get("LAFA_LOAD_PAUSE_BEFORE_COMMIT")
+    if pause:
+        print(f"about to commit {name}", file=sys.stderr, flush=True)
+        time.sleep(float(pause))
+
+
 def _commit(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -321,6 +335,7 @@ def _commit(
         )
         con.execute("drop table _validated")
         con.unregister("batch")
+        _fault_point(name)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
