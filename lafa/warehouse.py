@@ -13,8 +13,6 @@ DEFAULT_DUCKDB_PATH = "data/lafa.duckdb"
 RAW_SCHEMA = "raw"
 LINEAGE_COLUMNS = "_file varchar, _file_sha256 varchar, _row_number bigint, _loaded_at timestamp"
 
-_TELEMATICS_TYPES = {"timestamp": "timestamp"}
-
 
 def duckdb_path() -> Path:
     """`LAFA_DUCKDB_PATH`, the one warehouse file shared by `lafa load` and the dbt duckdb target."""
@@ -38,10 +36,7 @@ def raw_table_ddl() -> list[str]:
         ddl.append(
             f"create table if not exists {RAW_SCHEMA}.{source.name} ({cols}, _extra_columns varchar, {LINEAGE_COLUMNS})"
         )
-    tel_cols = ", ".join(
-        f"{name} {_TELEMATICS_TYPES.get(sql_type, sql_type)}"
-        for name, _, sql_type, _ in TELEMATICS_FIELDS + TELEMATICS_PAYLOAD_FIELDS
-    )
+    tel_cols = ", ".join(f"{name} {sql_type}" for name, _, sql_type, _ in TELEMATICS_FIELDS + TELEMATICS_PAYLOAD_FIELDS)
     ddl.append(f"create table if not exists {RAW_SCHEMA}.telematics ({tel_cols}, {LINEAGE_COLUMNS})")
     ddl.append(
         f"create table if not exists {RAW_SCHEMA}._load_log (source varchar, file varchar, sha256 varchar,"

@@ -167,7 +167,7 @@ class _Fleet:
                 credit.pay_week(c, day, self.rng, self.payment_id)
             if c.paid >= c.term_weeks * c.weekly - 0.005:
                 c.status, c.closed_at = "completed", datetime(day.year, day.month, day.day, 12) + UTC_OFFSET
-            elif c.dpd(day) >= 45:
+            elif c.dpd(day) >= world.TERMINATION_DPD:
                 c.status, c.closed_at = "terminated", datetime(day.year, day.month, day.day, 12) + UTC_OFFSET
                 c.default_date = day
             if c.status != "active":

@@ -196,7 +196,7 @@ def pay_week(c: Contract, due: date, rng: random.Random, next_id: list[int]) -> 
         local = datetime(day.year, day.month, day.day, rng.randint(7, 21), rng.randint(0, 59))
     at = local + timedelta(hours=6, seconds=rng.randint(0, 59))
     method = rng.choices(METHODS, METHOD_WEIGHTS)[0]
-    if method == "card" and rng.random() < world.PAYMENT_FAILED_RATE * 5:
+    if method == "card" and rng.random() < world.CARD_FAILED_FIRST_RATE:
         next_id[0] += 1
         c.payments.append(
             (f"pay_{next_id[0]:07d}", at - timedelta(minutes=rng.randint(5, 90)), round(amount, 2), "card", "failed")

@@ -36,9 +36,6 @@ PUBLIC_DC_SESSION_FEE_MXN = 15.00
 DEPOT_MXN_PER_KWH = 2.91
 
 ZONES = tuple(f"z{i:02d}" for i in range(1, 17))  # the 16 alcaldias of CDMX
-ZONE_CENTRES = {
-    z: (19.30 + 0.25 * ((i * 7) % 16) / 16, -99.25 + 0.25 * ((i * 11) % 16) / 16) for i, z in enumerate(ZONES)
-}
 PLATFORMS = ("uber", "didi", "indrive")
 
 # Mexican public holidays (and Dec 12) 2025-2027: fewer drivers work.
@@ -89,7 +86,7 @@ OEM_SOH_RATE = 0.02
 SOC_NOISE_PCT = 0.1
 
 # Credit behaviour
-PAYMENT_FAILED_RATE = 0.04
+CARD_FAILED_FIRST_RATE = 0.2  # a card payment is declined first, then retried
 PAYMENT_REVERSED_RATE = 0.005
-TERMINATION_ARREARS_WEEKS = 4
+TERMINATION_DPD = 45  # a contract this many days past due is terminated and the vehicle repossessed
 PREVENTIVE_INTERVAL_KM = 15_000
