@@ -1,6 +1,6 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy=('merge' if target.type == 'bigquery' else 'append'),
     partition_by=({'field': 'recorded_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
     cluster_by=(['vehicle_id'] if target.type == 'bigquery' else none),
     on_schema_change='fail',
