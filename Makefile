@@ -41,7 +41,13 @@ lint: install  ## ruff + sqlfluff
 bq-check: install  ## compile every model for BigQuery offline (both incremental states) and check the SQL
 	$(BIN)/python scripts/check_bigquery.py
 
-pytest: install  ## Python tests, including end-to-end dbt builds on generated fleets
+# A local BigQuery emulator for tests/python/test_bigquery_emulator.py, in its own venv (its pins differ).
+.venv-bqemu/.installed:
+	$(PYTHON) -m venv .venv-bqemu
+	.venv-bqemu/bin/python -m pip install --quiet --disable-pip-version-check "crucible-emulator[server]==0.1.0a2"
+	@touch $@
+
+pytest: install .venv-bqemu/.installed  ## Python tests, including end-to-end dbt builds on generated fleets
 	$(BIN)/pytest -q
 
 clean:  ## remove generated data and dbt artifacts (keeps .venv)
