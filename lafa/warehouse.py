@@ -25,6 +25,8 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
+    # the same ceiling as the dbt profile: a big load spills to disk instead of taking the machine
+    con.execute(f"set memory_limit = '{os.environ.get('LAFA_DUCKDB_MEMORY_LIMIT', '8GB')}'")
     return con
 
 
