@@ -1,4 +1,4 @@
--- Portfolio outstanding = sum of the outstanding of active contracts, every day.
+-- Portfolio outstanding = sum of the outstanding of active contracts, every day (no day missing on either side).
 with contracts as (
     select
         as_of_date,
@@ -14,4 +14,6 @@ select
     contracts.outstanding_mxn as contracts_outstanding_mxn
 from {{ ref('fct_lto_portfolio_daily') }} as portfolio
 full outer join contracts on portfolio.as_of_date = contracts.as_of_date
-where coalesce(portfolio.outstanding_mxn, -1) != coalesce(contracts.outstanding_mxn, -1)
+where
+    portfolio.as_of_date is null
+    or coalesce(portfolio.outstanding_mxn, -1) != coalesce(contracts.outstanding_mxn, 0)

@@ -1,5 +1,6 @@
-{#- Each contract at the end of each week (local Sunday, or the as-of date for the current week): the
-    snapshot that vintages, roll rates and the credit-risk features read. -#}
+{#- Each contract at the end of each ISO week (local Sunday, or the as-of date in the current week): the
+    snapshot that vintages, roll rates and the credit-risk features read. weeks_on_book counts ISO weeks
+    from the signing week (0), so it is unique per contract even in a partial last week. -#}
 with contract_days as (
     select
         contract_id,
@@ -21,20 +22,17 @@ contracts as (
     from {{ ref('stg_lending__lto_contracts') }}
 ),
 
-weeks as (
-    select
-        contract_id,
-        as_of_date,
-        {{ week_start('as_of_date') }} as week_start,
-        row_number() over (partition by contract_id, {{ week_start('as_of_date') }} order by as_of_date desc)
-            as day_rank_in_week
-    from contract_days
+calendar_end as (
+    select max(date_day) as last_date
+    from {{ ref('int_lending__calendar_days') }}
 ),
 
+-- Every contract has a row for every day from signature to the calendar end, so a week's last observed
+-- day is its Sunday or, in the current week, the calendar end: a filter, no window over all days.
 snapshots as (
     select
         contract_days.contract_id,
-        weeks.week_start,
+        {{ week_start('contract_days.as_of_date') }} as week_start,
         contract_days.as_of_date as snapshot_date,
         contract_days.dpd,
         contract_days.dpd_bucket,
@@ -44,11 +42,10 @@ snapshots as (
         contract_days.due_to_date_mxn,
         contract_days.is_active
     from contract_days
-    inner join weeks
-        on
-            contract_days.contract_id = weeks.contract_id
-            and contract_days.as_of_date = weeks.as_of_date
-            and weeks.day_rank_in_week = 1
+    cross join calendar_end
+    where
+        contract_days.as_of_date = calendar_end.last_date
+        or {{ days_from_to(week_start('contract_days.as_of_date'), 'contract_days.as_of_date') }} = 6
 ),
 
 final as (
@@ -56,19 +53,26 @@ final as (
         snapshots.contract_id,
         snapshots.week_start,
         snapshots.snapshot_date,
-        cast(floor({{ days_from_to('contracts.signed_date', 'snapshots.snapshot_date') }} / 7) as {{ dbt.type_int() }})
-            as weeks_on_book,
+        cast(
+            {{ days_from_to(week_start('contracts.signed_date'), 'snapshots.week_start') }} / 7
+            as {{ dbt.type_int() }}
+        ) as weeks_on_book,
         snapshots.dpd,
         snapshots.dpd_bucket,
         snapshots.arrears_mxn,
         snapshots.outstanding_mxn,
         snapshots.paid_to_date_mxn,
         snapshots.due_to_date_mxn,
-        snapshots.paid_to_date_mxn - coalesce(lag(snapshots.paid_to_date_mxn) over contract_weeks, 0)
-            as paid_in_week_mxn,
-        snapshots.due_to_date_mxn - coalesce(lag(snapshots.due_to_date_mxn) over contract_weeks, 0)
-            as due_in_week_mxn,
+        cast(
+            snapshots.paid_to_date_mxn - coalesce(lag(snapshots.paid_to_date_mxn) over contract_weeks, 0)
+            as {{ type_money() }}
+        ) as paid_in_week_mxn,
+        cast(
+            snapshots.due_to_date_mxn - coalesce(lag(snapshots.due_to_date_mxn) over contract_weeks, 0)
+            as {{ type_money() }}
+        ) as due_in_week_mxn,
         lag(snapshots.dpd_bucket) over contract_weeks as previous_dpd_bucket,
+        lag(snapshots.is_active) over contract_weeks as was_active_previous_week,
         snapshots.is_active
     from snapshots
     inner join contracts on snapshots.contract_id = contracts.contract_id

@@ -1,11 +1,21 @@
-{#- Collections per week (Monday start): installments due that week, succeeded payments received that week,
-    collection rate = paid / due, and the payment-method mix of the money received. -#}
+{#- Collections per ISO week (Monday start): installments falling due that week on contracts active on their
+    due date (installments after a contract closed are not collectible), succeeded payments received that
+    week, collection rate = paid / due, and the payment-method mix of the money received. -#}
 with installments as (
     select
-        {{ week_start('due_date') }} as week_start,
+        contract_id,
+        due_date,
         amount_mxn
     from {{ ref('int_lending__installments') }}
     where due_date <= {{ lending_as_of_date() }}
+),
+
+contracts as (
+    select
+        contract_id,
+        signed_date,
+        closed_date
+    from {{ ref('stg_lending__lto_contracts') }}
 ),
 
 payments as (
@@ -15,13 +25,25 @@ payments as (
         status,
         amount_mxn
     from {{ ref('stg_lending__payments') }}
+    where paid_date <= {{ lending_as_of_date() }}
+),
+
+collectible as (
+    select
+        {{ week_start('installments.due_date') }} as week_start,
+        installments.amount_mxn
+    from installments
+    inner join contracts on installments.contract_id = contracts.contract_id
+    where
+        contracts.signed_date <= installments.due_date
+        and (contracts.closed_date is null or contracts.closed_date >= installments.due_date)
 ),
 
 due as (
     select
         week_start,
         sum(amount_mxn) as due_mxn
-    from installments
+    from collectible
     group by 1
 ),
 
@@ -51,14 +73,14 @@ final as (
         weeks.week_start,
         cast(coalesce(due.due_mxn, 0) as {{ type_money() }}) as due_mxn,
         cast(coalesce(paid.paid_mxn, 0) as {{ type_money() }}) as paid_mxn,
-        round(paid.paid_mxn / nullif(due.due_mxn, 0), 4) as collection_rate,
+        round(paid.paid_mxn / nullif(due.due_mxn, 0), 6) as collection_rate,
         coalesce(paid.payments_succeeded, 0) as payments_succeeded,
         coalesce(paid.payments_failed, 0) as payments_failed,
         coalesce(paid.payments_reversed, 0) as payments_reversed,
-        round(paid.oxxo_mxn / nullif(paid.paid_mxn, 0), 4) as oxxo_share,
-        round(paid.spei_mxn / nullif(paid.paid_mxn, 0), 4) as spei_share,
-        round(paid.card_mxn / nullif(paid.paid_mxn, 0), 4) as card_share,
-        round(paid.cash_mxn / nullif(paid.paid_mxn, 0), 4) as cash_share
+        round(paid.oxxo_mxn / nullif(paid.paid_mxn, 0), 6) as oxxo_share,
+        round(paid.spei_mxn / nullif(paid.paid_mxn, 0), 6) as spei_share,
+        round(paid.card_mxn / nullif(paid.paid_mxn, 0), 6) as card_share,
+        round(paid.cash_mxn / nullif(paid.paid_mxn, 0), 6) as cash_share
     from weeks
     left join due on weeks.week_start = due.week_start
     left join paid on weeks.week_start = paid.week_start

@@ -1,21 +1,31 @@
-{#- Roll rates: for each week, how many contracts moved from each DPD bucket at the end of the previous week
-    to each bucket at the end of this week, and that flow's share of the "from" bucket. -#}
+{#- Roll rates: for each week, the contracts active at the end of the previous week by their DPD bucket then,
+    and where they are at the end of this week: a DPD bucket, or closed (completed or terminated). The
+    share is the roll rate out of the "from" bucket; shares of a from bucket sum to 1. -#}
 with weekly as (
     select
         week_start,
         previous_dpd_bucket,
-        dpd_bucket
+        dpd_bucket,
+        is_active
     from {{ ref('fct_lto_contract_weekly') }}
-    where previous_dpd_bucket is not null
+    where was_active_previous_week
+),
+
+transitions as (
+    select
+        week_start,
+        previous_dpd_bucket as from_bucket,
+        case when is_active then dpd_bucket else 'closed' end as to_bucket
+    from weekly
 ),
 
 flows as (
     select
         week_start,
-        previous_dpd_bucket as from_bucket,
-        dpd_bucket as to_bucket,
+        from_bucket,
+        to_bucket,
         count(*) as contracts
-    from weekly
+    from transitions
     group by 1, 2, 3
 ),
 
@@ -25,7 +35,8 @@ final as (
         from_bucket,
         to_bucket,
         contracts,
-        round(contracts * 1.0 / sum(contracts) over (partition by week_start, from_bucket), 4) as share_of_from_bucket
+        round(contracts * 1.0 / sum(contracts) over (partition by week_start, from_bucket), 6)
+            as share_of_from_bucket
     from flows
 )
 

@@ -1,41 +1,43 @@
-{#- Vintage curves: for each signing month and week on book, the share of the month's contracts that have
-    reached 30+ and 60+ DPD at any point up to that week (contracts count only while observed). -#}
+{#- Vintage curves: for each signing month and week on book (ISO weeks since the signing week), the share of
+    the month's contracts observed that far that had reached 30+ / 60+ DPD by the end of that week (the
+    "reached" dates and their rule come from dim_contracts). -#}
 with weekly as (
     select
         contract_id,
         weeks_on_book,
-        dpd
+        snapshot_date
     from {{ ref('fct_lto_contract_weekly') }}
 ),
 
 contracts as (
     select
         contract_id,
-        cast({{ dbt.date_trunc('month', 'signed_date') }} as date) as vintage_month
-    from {{ ref('stg_lending__lto_contracts') }}
+        vintage_month,
+        first_30_dpd_date,
+        first_60_dpd_date
+    from {{ ref('dim_contracts') }}
 ),
 
-running_worst as (
+contract_weeks as (
     select
-        contract_id,
-        weeks_on_book,
-        max(dpd) over (
-            partition by contract_id order by weeks_on_book rows between unbounded preceding and current row
-        ) as worst_dpd_to_date
+        contracts.vintage_month,
+        weekly.weeks_on_book,
+        coalesce(contracts.first_30_dpd_date <= weekly.snapshot_date, false) as has_reached_30_dpd,
+        coalesce(contracts.first_60_dpd_date <= weekly.snapshot_date, false) as has_reached_60_dpd
     from weekly
+    inner join contracts on weekly.contract_id = contracts.contract_id
 ),
 
 final as (
     select
-        contracts.vintage_month,
-        running_worst.weeks_on_book,
+        vintage_month,
+        weeks_on_book,
         count(*) as contracts_observed,
-        sum(case when running_worst.worst_dpd_to_date >= 30 then 1 else 0 end) as contracts_ever_30_dpd,
-        sum(case when running_worst.worst_dpd_to_date >= 60 then 1 else 0 end) as contracts_ever_60_dpd,
-        round(avg(case when running_worst.worst_dpd_to_date >= 30 then 1.0 else 0.0 end), 4) as share_ever_30_dpd,
-        round(avg(case when running_worst.worst_dpd_to_date >= 60 then 1.0 else 0.0 end), 4) as share_ever_60_dpd
-    from running_worst
-    inner join contracts on running_worst.contract_id = contracts.contract_id
+        sum(case when has_reached_30_dpd then 1 else 0 end) as contracts_reached_30_dpd,
+        sum(case when has_reached_60_dpd then 1 else 0 end) as contracts_reached_60_dpd,
+        round(avg(case when has_reached_30_dpd then 1.0 else 0.0 end), 6) as share_reached_30_dpd,
+        round(avg(case when has_reached_60_dpd then 1.0 else 0.0 end), 6) as share_reached_60_dpd
+    from contract_weeks
     group by 1, 2
 )
 
