@@ -39,7 +39,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from lafa.load import FileResult, load_landing
+    import duckdb
+
+    from lafa.load import FileResult, Sink, load_landing
     from lafa.warehouse import connect
 
     if not args.landing.is_dir():
@@ -52,17 +54,35 @@ def _load(args: argparse.Namespace) -> int:
             if result.status != "skipped"
             else result.error
         )
-        print(f"  [{i}/{n}] {result.file}: {result.status} ({detail})", file=sys.stderr)
+        print(f"  [{i}/{n}] {result.file}: {result.status} ({detail})", file=sys.stderr, flush=True)
 
     started = time.monotonic()
-    with connect() as con:
-        results = load_landing(con, args.landing, progress=progress)
+    sink: Sink | None = None
+    try:
+        if args.target == "bigquery":
+            from lafa.bigquery_load import BigQuerySink, client_from_env
+
+            bq = BigQuerySink(client_from_env())
+            bq.ensure_tables()
+            sink, destination, con = bq, bq.dataset, duckdb.connect()  # validation in memory, rows to BigQuery
+        else:
+            destination, con = str(duckdb_path()), connect()
+        with con:
+            results = load_landing(con, args.landing, progress=progress, sink=sink)
+    except duckdb.IOException as error:
+        print(f"error: cannot open the warehouse {duckdb_path()}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 2
+    except Exception as error:  # BigQuery API / credentials: one line, no traceback
+        if args.target != "bigquery":
+            raise
+        print(f"error: BigQuery load failed: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 2
     loaded = [r for r in results if r.status != "skipped"]
     rejected = [r for r in results if r.status == "rejected"]
     print(
         f"{len(loaded)} new file(s), {len(results) - len(loaded)} already loaded; "
         f"{sum(r.rows_loaded for r in loaded):,} rows loaded, "
-        f"{sum(r.rows_quarantined for r in loaded):,} quarantined into {duckdb_path()} "
+        f"{sum(r.rows_quarantined for r in loaded):,} quarantined into {destination} "
         f"in {time.monotonic() - started:.1f}s"
     )
     for r in rejected:
@@ -130,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Exits 1 if a file was rejected as a whole (e.g. a missing required column).",
     )
     load.add_argument("landing", type=Path, nargs="?", default=DEFAULT_LANDING, help="landing folder")
+    load.add_argument(
+        "--target",
+        choices=("duckdb", "bigquery"),
+        default="duckdb",
+        help="duckdb: the file at $LAFA_DUCKDB_PATH (default); bigquery: load jobs into <$LAFA_BQ_DATASET>_raw "
+        "(project $LAFA_BQ_PROJECT, credentials $LAFA_BQ_KEYFILE or application default; docs/loader.md)",
+    )
     load.set_defaults(func=_load)
 
     status = sub.add_parser("status", help="files, rows, quarantined rows and last event time per source")

@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
+from lafa import validate
 from lafa.contract import (
     SOURCES,
     TELEMATICS_FIELDS,
@@ -66,12 +68,13 @@ def load_landing(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
     progress: Callable[[FileResult, int, int], None] | None = None,
+    sink: Sink | None = None,
 ) -> list[FileResult]:
     ensure_raw_tables(con)
     files = list(discover(landing))
     results = []
     for i, (source, path) in enumerate(files, start=1):
-        result = load_file(con, source, path, display_name=str(path.relative_to(landing)))
+        result = load_file(con, source, path, display_name=str(path.relative_to(landing)), sink=sink)
         results.append(result)
         if progress:
             progress(result, i, len(files))
@@ -79,19 +82,81 @@ def load_landing(
 
 
 def load_file(
-    con: duckdb.DuckDBPyConnection, source: Source, path: Path, display_name: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    display_name: str | None = None,
+    sink: Sink | None = None,
 ) -> FileResult:
     data = path.read_bytes()
-    return load_bytes(con, source, data, display_name or path.name)
+    return load_bytes(con, source, data, display_name or path.name, sink)
 
 
-def load_bytes(con: duckdb.DuckDBPyConnection, source: Source, data: bytes, name: str) -> FileResult:
+def raw_columns(source: Source) -> list[str]:
+    """The contract columns of a raw table, before its lineage columns."""
+    return source.column_names + ([] if source.name == "telematics" else ["_extra_columns"])
+
+
+class Sink(Protocol):
+    """Where validated files go: the DuckDB warehouse (default) or BigQuery (`lafa.bigquery_load`)."""
+
+    def loaded_as(self, source: str, sha: str) -> str | None:
+        """The name a file with this content was loaded under, if it was."""
+        ...
+
+    def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
+        """Write `_validated` (good rows, quarantined rows) and the load-log row; called inside `con`'s transaction."""
+        ...
+
+
+@dataclass(frozen=True)
+class LogRow:
+    rows_offered: int
+    rows_loaded: int
+    rows_quarantined: int
+    status: str
+    error: str | None
+
+
+class DuckDBSink:
+    """The raw schema of the DuckDB warehouse; the writes join the validation's transaction (all or nothing)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def loaded_as(self, source: str, sha: str) -> str | None:
+        seen = self.con.execute(
+            f"select file from {RAW_SCHEMA}._load_log where source = ? and sha256 = ? limit 1", [source, sha]
+        ).fetchone()
+        return None if seen is None else str(seen[0])
+
+    def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
+        if log.rows_loaded:  # a rejected file's batch has no parsed columns
+            con.execute(
+                f"insert into {RAW_SCHEMA}.{source.name} select {', '.join(raw_columns(source))}, ?, ?, _row_number,"
+                " now() from _validated where _reason is null",
+                [name, sha],
+            )
+        con.execute(
+            f"insert into {RAW_SCHEMA}._quarantine select ?, ?, ?, _row_number, _reason, _raw_record, now()"
+            " from _validated where _reason is not null",
+            [source.name, name, sha],
+        )
+        con.execute(
+            f"insert into {RAW_SCHEMA}._load_log values (?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [source.name, name, sha, log.rows_offered, log.rows_loaded, log.rows_quarantined, log.status, log.error],
+        )
+
+
+def load_bytes(
+    con: duckdb.DuckDBPyConnection, source: Source, data: bytes, name: str, sink: Sink | None = None
+) -> FileResult:
+    """Validate a file's bytes in `con`; write it to `sink` (default: the raw schema of `con`) whole or not at all."""
+    sink = sink or DuckDBSink(con)
     sha = hashlib.sha256(data).hexdigest()
-    seen = con.execute(
-        f"select file from {RAW_SCHEMA}._load_log where source = ? and sha256 = ? limit 1", [source.name, sha]
-    ).fetchone()
+    seen = sink.loaded_as(source.name, sha)
     if seen:
-        return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen[0]}")
+        return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen}")
     text, decode_error = _decode(data)
     if source.name == "telematics":
         batch, error = _lines_batch(text), decode_error
@@ -103,7 +168,7 @@ def load_bytes(con: duckdb.DuckDBPyConnection, source: Source, data: bytes, name
         except FileRejected as exc:
             batch, error = _lines_batch(text, skip_header=True), str(exc)
         validated_sql = _csv_sql(source)
-    return _commit(con, source, name, sha, batch, validated_sql, error)
+    return _commit(con, sink, source, name, sha, batch, validated_sql, error)
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:
@@ -133,14 +198,14 @@ def _csv_batch(text: str, source: Source) -> pa.Table:
     if not rows:
         raise FileRejected("empty file: no header row")
     header = [h.strip() for h in rows[0]]
-    missing = [c for c in source.column_names if c not in header]
+    if len(set(header)) != len(header):
+        raise FileRejected(f"duplicate column names in header: {', '.join(header)}")
+    missing = validate.missing_columns(source, header)
     if missing:
         raise FileRejected(
             f"missing required column(s) {', '.join(missing)}; "
             f"expected columns: {', '.join(source.column_names)}; found: {', '.join(header)}"
         )
-    if len(set(header)) != len(header):
-        raise FileRejected(f"duplicate column names in header: {', '.join(header)}")
     index = {name: i for i, name in enumerate(header)}
     extra = [h for h in header if h not in source.column_names]
     columns: dict[str, list[str | None]] = {c: [] for c in source.column_names}
@@ -294,8 +359,28 @@ def _fault_point(name: str) -> None:
         time.sleep(float(pause))
 
 
+def _ge_gate(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Great Expectations on the typed rows that passed the SQL checks; rows it flags go to quarantine too."""
+    typed_sql, _ = validate.plan(source)
+    failures = validate.row_failures(source, con.execute(typed_sql).df())
+    if failures:
+        flagged = pa.table(
+            {
+                "_row_number": pa.array(list(failures), pa.int64()),
+                "_ge_reason": pa.array(list(failures.values()), pa.string()),
+            }
+        )
+        con.register("ge_failures", flagged)
+        con.execute(
+            "update _validated set _reason = f._ge_reason from ge_failures as f"
+            " where _validated._row_number = f._row_number"
+        )
+        con.unregister("ge_failures")
+
+
 def _commit(
     con: duckdb.DuckDBPyConnection,
+    sink: Sink,
     source: Source,
     name: str,
     sha: str,
@@ -303,36 +388,22 @@ def _commit(
     validated_sql: str,
     file_error: str | None,
 ) -> FileResult:
-    columns = ", ".join(source.column_names + ([] if source.name == "telematics" else ["_extra_columns"]))
-    reason = "_reason" if file_error is None else "?"
-    params: list[object] = [] if file_error is None else [f"file rejected: {file_error}"]
     con.execute("begin transaction")
     try:
         con.register("batch", batch)
         if file_error is None:
             con.execute(f"create or replace temp table _validated as {validated_sql}")
-            con.execute(
-                f"insert into {RAW_SCHEMA}.{source.name} select {columns}, ?, ?, _row_number, now()"
-                " from _validated where _reason is null",
-                [name, sha],
-            )
+            _ge_gate(con, source)
         else:
-            con.execute("create or replace temp table _validated as select * from batch")
-        con.execute(
-            f"insert into {RAW_SCHEMA}._quarantine select ?, ?, ?, _row_number, {reason}, _raw_record, now()"
-            f" from _validated {'where _reason is not null' if file_error is None else ''}",
-            [source.name, name, sha, *params],
-        )
-        offered, quarantined = con.execute(
-            "select count(*), count(*) filter (where {}) from _validated".format(
-                "_reason is not null" if file_error is None else "true"
+            con.execute(
+                "create or replace temp table _validated as select *, ? as _reason from batch",
+                [f"file rejected: {file_error}"],
             )
+        offered, quarantined = con.execute(
+            "select count(*), count(*) filter (where _reason is not null) from _validated"
         ).fetchone()
-        status = "rejected" if file_error else "loaded"
-        con.execute(
-            f"insert into {RAW_SCHEMA}._load_log values (?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [source.name, name, sha, offered, offered - quarantined, quarantined, status, file_error],
-        )
+        log = LogRow(offered, offered - quarantined, quarantined, "rejected" if file_error else "loaded", file_error)
+        sink.write(con, source, name, sha, log)
         con.execute("drop table _validated")
         con.unregister("batch")
         _fault_point(name)
@@ -340,4 +411,6 @@ def _commit(
     except BaseException:
         con.execute("rollback")
         raise
-    return FileResult(source.name, name, sha, status, offered, offered - quarantined, quarantined, file_error)
+    return FileResult(
+        source.name, name, sha, log.status, log.rows_offered, log.rows_loaded, log.rows_quarantined, file_error
+    )

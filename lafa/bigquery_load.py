@@ -1,0 +1,223 @@
+"""The BigQuery target of `lafa load --target bigquery`: load jobs into `<LAFA_BQ_DATASET>_raw` (default lafa_raw).
+
+Validation is the same as for DuckDB (`lafa.load`, in an in-memory DuckDB); this module only writes. Tables are
+created by DDL (partitioned by event date for telematics, by load date for the text-typed CSV sources; clustered
+by the entity id). A file's rows go in with CSV load jobs, in this order: good rows, quarantined rows, then the
+load-log row, which is the commit marker. Every row of one attempt carries the same `_loaded_at` as its load-log
+row. A rerun after a crash between the jobs first deletes the leftovers of the attempt that has no load-log row
+(rows with the file's sha256), then loads again: at most one committed copy (docs/loader.md).
+
+Configuration (the same variables as the dbt `bigquery` target): LAFA_BQ_PROJECT, LAFA_BQ_DATASET (prefix, default
+lafa), LAFA_BQ_LOCATION (default US), LAFA_BQ_KEYFILE (service-account JSON; else application-default credentials),
+LAFA_BQ_API_ENDPOINT (a local emulator; anonymous credentials).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from lafa.contract import CSV_SOURCES, SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS, Source
+from lafa.load import LogRow, raw_columns
+
+BQ_TYPES = {"varchar": "STRING", "bigint": "INT64", "integer": "INT64", "double": "FLOAT64", "timestamp": "TIMESTAMP"}
+LINEAGE = (("_file", "varchar"), ("_file_sha256", "varchar"), ("_row_number", "bigint"), ("_loaded_at", "timestamp"))
+LOAD_LOG = (
+    ("source", "varchar"),
+    ("file", "varchar"),
+    ("sha256", "varchar"),
+    ("rows_offered", "bigint"),
+    ("rows_loaded", "bigint"),
+    ("rows_quarantined", "bigint"),
+    ("status", "varchar"),
+    ("error", "varchar"),
+    ("loaded_at", "timestamp"),
+)
+QUARANTINE = (
+    ("source", "varchar"),
+    ("file", "varchar"),
+    ("file_sha256", "varchar"),
+    ("row_number", "bigint"),
+    ("reason", "varchar"),
+    ("raw_record", "varchar"),
+    ("quarantined_at", "timestamp"),
+)
+# BigQuery's CSV loader reads this timestamp spelling on every version (and on the emulator).
+BQ_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f UTC"
+
+
+class BigQueryConfigError(Exception):
+    """The BigQuery target is not usable as configured (one-line message for the CLI)."""
+
+
+def table_columns(name: str) -> tuple[tuple[str, str], ...]:
+    """(column, DuckDB type) of a raw table as BigQuery holds it: the same columns as the DuckDB raw schema."""
+    if name == "_load_log":
+        return LOAD_LOG
+    if name == "_quarantine":
+        return QUARANTINE
+    if name == "telematics":
+        typed = tuple((n, t) for n, _, t, _ in TELEMATICS_FIELDS + TELEMATICS_PAYLOAD_FIELDS)
+        return typed + LINEAGE
+    return tuple((c, "varchar") for c in raw_columns(SOURCES[name])) + LINEAGE
+
+
+def table_ddl(dataset: str, name: str) -> str:
+    """Partitioned by event date where raw holds a typed event time (telematics), else by load date; clustered
+    by the entity id (raw CSV values are text, as they arrived, so they cannot be a partition column)."""
+    columns = ", ".join(f"{c} {BQ_TYPES[t]}" for c, t in table_columns(name))
+    if name == "telematics":
+        layout = "partition by timestamp_trunc(event_time, day) cluster by vehicle_id"
+    elif name == "_load_log":
+        layout = "partition by timestamp_trunc(loaded_at, day) cluster by source, sha256"
+    elif name == "_quarantine":
+        layout = "partition by timestamp_trunc(quarantined_at, day) cluster by source, file_sha256"
+    else:
+        layout = f"partition by timestamp_trunc(_loaded_at, day) cluster by {SOURCES[name].column_names[0]}"
+    return f"create table if not exists `{dataset}.{name}` ({columns}) {layout}"
+
+
+def client_from_env() -> Any:
+    from google.api_core.client_options import ClientOptions
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import bigquery
+
+    project = os.environ.get("LAFA_BQ_PROJECT", "lafa-data")
+    endpoint = os.environ.get("LAFA_BQ_API_ENDPOINT")
+    keyfile = os.environ.get("LAFA_BQ_KEYFILE")
+    location = os.environ.get("LAFA_BQ_LOCATION", "US")
+    try:
+        if endpoint:
+            return bigquery.Client(
+                project=project,
+                location=location,
+                credentials=AnonymousCredentials(),
+                client_options=ClientOptions(api_endpoint=endpoint),
+            )
+        if keyfile:
+            return bigquery.Client.from_service_account_json(keyfile, project=project, location=location)
+        return bigquery.Client(project=project, location=location)
+    except Exception as error:  # google.auth.exceptions.DefaultCredentialsError, bad keyfile, ...
+        raise BigQueryConfigError(f"cannot create a BigQuery client: {error}".splitlines()[0]) from error
+
+
+class BigQuerySink:
+    """`lafa.load.Sink` writing raw tables of `<project>.<prefix>_raw` with load jobs."""
+
+    def __init__(self, client: Any, dataset_prefix: str | None = None) -> None:
+        self.client = client
+        prefix = dataset_prefix or os.environ.get("LAFA_BQ_DATASET", "lafa")
+        self.dataset = f"{client.project}.{prefix}_raw"
+
+    def ensure_tables(self) -> None:
+        """Every raw table exists, empty, before its first file (as on DuckDB)."""
+        self.client.create_dataset(self.dataset, exists_ok=True)
+        for name in ("telematics", *(s.name for s in CSV_SOURCES), "_load_log", "_quarantine"):
+            self._query(table_ddl(self.dataset, name))
+
+    def _query(self, sql: str) -> list[Any]:
+        return list(self.client.query(sql).result())
+
+    def loaded_as(self, source: str, sha: str) -> str | None:
+        # literals, not query parameters: source is a contract name and sha a hex digest (nothing user-typed)
+        rows = self._query(
+            f"select file from `{self.dataset}._load_log` where source = '{_name(source)}' and sha256 = '{_hex(sha)}'"
+            " limit 1"
+        )
+        return str(rows[0][0]) if rows else None
+
+    def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
+        loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        self._remove_uncommitted(source.name, sha)
+        con.execute(
+            "create or replace temp table _attempt as select ? as file, ? as sha, ? as at", [name, sha, loaded_at]
+        )
+        if log.rows_loaded:
+            lineage = "(select file from _attempt), (select sha from _attempt), _row_number, (select at from _attempt)"
+            self._load(
+                con,
+                source.name,
+                f"select {', '.join(raw_columns(source))}, {lineage} from _validated where _reason is null",
+            )
+        if log.rows_quarantined:
+            self._load(
+                con,
+                "_quarantine",
+                f"select '{_name(source.name)}', (select file from _attempt), (select sha from _attempt), _row_number,"
+                " _reason, _raw_record, (select at from _attempt) from _validated where _reason is not null",
+            )
+        values = [source.name, name, sha, log.rows_offered, log.rows_loaded, log.rows_quarantined, log.status]
+        con.execute(
+            "create or replace temp table _log_row as select ? as source, ? as file, ? as sha256, ? as rows_offered,"
+            " ? as rows_loaded, ? as rows_quarantined, ? as status, ? as error, ? as loaded_at",
+            [*values, log.error, loaded_at],
+        )
+        self._load(con, "_load_log", "select * from _log_row")  # the commit marker, last
+
+    def _remove_uncommitted(self, source: str, sha: str) -> None:
+        """Rows of an earlier attempt at this file that died before its load-log row (see the module docstring)."""
+        for table, column in ((source, "_file_sha256"), ("_quarantine", "file_sha256")):
+            where = f"{column} = '{_hex(sha)}'" + (f" and source = '{_name(source)}'" if table == "_quarantine" else "")
+            if self._query(f"select count(*) from `{self.dataset}.{table}` where {where}")[0][0]:
+                self._query(f"delete from `{self.dataset}.{table}` where {where}")
+
+    def _load(self, con: duckdb.DuckDBPyConnection, table: str, select_sql: str) -> None:
+        """One CSV load job of `select_sql` (its columns in the table's order) into `table`."""
+        from google.cloud import bigquery
+
+        columns = table_columns(table)
+        names = [f"c{i}" for i in range(len(columns))]
+        formatted = ", ".join(_csv_value(n, t) for n, (_, t) in zip(names, columns, strict=True))
+        multiline = (
+            any(t == "varchar" for _, t in columns)
+            and con.execute(
+                f"select count(*) > 0 from ({select_sql}) as s({', '.join(names)}) where "
+                + " or ".join(
+                    f"regexp_matches({n}, '[\\r\\n]')"
+                    for n, (_, t) in zip(names, columns, strict=True)
+                    if t == "varchar"
+                )
+            ).fetchone()[0]
+        )
+        with tempfile.TemporaryDirectory(prefix="lafa-bq-") as tmp:
+            path = Path(tmp) / f"{table}.csv"
+            con.execute(
+                f"copy (select {formatted} from ({select_sql}) as s({', '.join(names)})) to '{path}'"
+                " (format csv, header false, quote '\"', escape '\"')"
+            )
+            config = bigquery.LoadJobConfig(
+                source_format="CSV",
+                schema=[bigquery.SchemaField(c, BQ_TYPES[t]) for c, t in columns],
+                write_disposition="WRITE_APPEND",
+            )
+            if multiline:  # only then: the flag changes how BigQuery splits the file (and emulators lack it)
+                config.allow_quoted_newlines = True
+            with path.open("rb") as data:
+                self.client.load_table_from_file(data, f"{self.dataset}.{table}", job_config=config).result()
+
+
+def _csv_value(name: str, sql_type: str) -> str:
+    if sql_type == "timestamp":
+        return f"strftime({name}, '{BQ_TIMESTAMP}')"
+    if sql_type == "varchar":
+        return f"replace({name}, chr(0), '\ufffd')"  # BigQuery's CSV reader refuses NUL bytes
+    if sql_type == "double":
+        return f"cast({name} as varchar)"
+    return name
+
+
+def _hex(value: str) -> str:
+    if not all(c in "0123456789abcdef" for c in value):
+        raise ValueError(f"not a hex digest: {value!r}")
+    return value
+
+
+def _name(value: str) -> str:
+    if value not in SOURCES:
+        raise ValueError(f"not a source of the contract: {value!r}")
+    return value
