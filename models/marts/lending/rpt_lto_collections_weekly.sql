@@ -73,7 +73,7 @@ final as (
         weeks.week_start,
         cast(coalesce(due.due_mxn, 0) as {{ type_money() }}) as due_mxn,
         cast(coalesce(paid.paid_mxn, 0) as {{ type_money() }}) as paid_mxn,
-        round(paid.paid_mxn / nullif(due.due_mxn, 0), 6) as collection_rate,
+        round(coalesce(paid.paid_mxn, 0) / nullif(due.due_mxn, 0), 6) as collection_rate,
         coalesce(paid.payments_succeeded, 0) as payments_succeeded,
         coalesce(paid.payments_failed, 0) as payments_failed,
         coalesce(paid.payments_reversed, 0) as payments_reversed,

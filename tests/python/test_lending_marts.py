@@ -1,0 +1,390 @@
+"""Lending marts against a plain-Python reference, on contracts with known payment histories.
+
+The reference below reads DESIGN.md section 4 literally: it walks each contract day by day and each
+payment in paid_at order, filling installments oldest first. It shares no code with the dbt models. Money
+is compared to the centavo (Decimal), ratios to 1e-6 (the marts round them to 6 places).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from builders import write_csv
+from conftest import Warehouse, isolated_warehouse
+
+CDMX = ZoneInfo("America/Mexico_City")
+AS_OF = date(2026, 4, 15)
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Contract:
+    signed_at: str  # ISO with offset
+    first_due: date
+    term_weeks: int
+    weekly: Decimal
+    status: str = "active"
+    closed_at: str | None = None
+
+
+CONTRACTS = {
+    "c_on_time": Contract(
+        "2026-01-05T10:00:00-06:00", date(2026, 1, 12), 8, Decimal("1000.00"), "completed", "2026-03-02T12:00:00-06:00"
+    ),
+    "c_night": Contract("2026-01-06T18:00:00-06:00", date(2026, 1, 13), 6, Decimal("1750.50")),
+    "c_partial": Contract("2026-01-07T09:00:00-06:00", date(2026, 1, 14), 10, Decimal("999.99")),
+    "c_prepay": Contract("2026-01-08T09:00:00-06:00", date(2026, 1, 15), 6, Decimal("1500.00")),
+    "c_catchup": Contract("2026-01-05T09:00:00-06:00", date(2026, 1, 12), 12, Decimal("1200.00")),
+    "c_terminated": Contract(
+        "2026-01-09T09:00:00-06:00",
+        date(2026, 1, 16),
+        20,
+        Decimal("1100.00"),
+        "terminated",
+        "2026-03-10T15:00:00-06:00",
+    ),
+    "c_early": Contract(
+        "2026-02-02T09:00:00-06:00", date(2026, 2, 9), 4, Decimal("2000.00"), "completed", "2026-02-09T16:00:00-06:00"
+    ),
+    "c_cured": Contract("2026-02-03T09:00:00-06:00", date(2026, 2, 10), 20, Decimal("850.00")),
+    # signed at 23:30 local on Feb 28 = Mar 1 05:30Z: its signing day (and vintage) is February
+    "c_late_sign": Contract("2026-03-01T05:30:00Z", date(2026, 3, 7), 10, Decimal("1300.00")),
+}
+
+
+def _local(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(CDMX)
+
+
+def _utc(local_day: date, hh: int, mm: int) -> str:
+    at = datetime(local_day.year, local_day.month, local_day.day, hh, mm, tzinfo=CDMX)
+    return at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _payments() -> list[tuple[str, str, str, str, str, str]]:
+    """(payment_id, contract_id, paid_at UTC, amount, method, status)."""
+    p: list[tuple[str, str, str, str, str, str]] = []
+    week = timedelta(weeks=1)
+    c = CONTRACTS
+    for k in range(8):  # every due date at noon
+        p.append(
+            (f"ot{k}", "c_on_time", _utc(c["c_on_time"].first_due + k * week, 12, 0), "1000.00", "oxxo", "succeeded")
+        )
+    for k in range(6):  # 23:30 local on each due date (next day in UTC)
+        p.append((f"nt{k}", "c_night", _utc(c["c_night"].first_due + k * week, 23, 30), "1750.50", "card", "succeeded"))
+    for k in range(10):  # half of every installment
+        if c["c_partial"].first_due + k * week <= AS_OF:
+            p.append(
+                (f"pa{k}", "c_partial", _utc(c["c_partial"].first_due + k * week, 9, 0), "500.00", "cash", "succeeded")
+            )
+    p += [
+        ("pp1", "c_prepay", _utc(date(2026, 1, 15), 8, 0), "6000.00", "spei", "succeeded"),  # weeks 1-4
+        ("pp2", "c_prepay", _utc(date(2026, 2, 20), 8, 0), "1000.00", "spei", "succeeded"),  # part of week 5
+        ("pp3", "c_prepay", _utc(date(2026, 3, 1), 8, 0), "5000.00", "spei", "succeeded"),  # beyond the value
+        ("cu_f", "c_catchup", _utc(date(2026, 1, 12), 10, 0), "1200.00", "card", "failed"),
+        ("cu_r", "c_catchup", _utc(date(2026, 1, 19), 10, 0), "1200.00", "card", "reversed"),
+        ("cu1", "c_catchup", _utc(date(2026, 2, 16), 19, 0), "6000.00", "oxxo", "succeeded"),  # 5 weeks
+        ("cu2", "c_catchup", _utc(date(2026, 2, 23), 19, 0), "1000.00", "oxxo", "succeeded"),
+        ("cu3", "c_catchup", _utc(date(2026, 3, 2), 19, 0), "2600.00", "oxxo", "succeeded"),
+        ("te1", "c_terminated", _utc(date(2026, 1, 16), 9, 0), "1100.00", "spei", "succeeded"),
+        ("te2", "c_terminated", _utc(date(2026, 1, 25), 9, 0), "1100.00", "spei", "succeeded"),
+        ("te3", "c_terminated", _utc(date(2026, 2, 14), 9, 0), "300.00", "cash", "succeeded"),
+        ("ea1", "c_early", _utc(date(2026, 2, 9), 15, 0), "8000.00", "spei", "succeeded"),
+        ("cd1", "c_cured", _utc(date(2026, 3, 31), 11, 0), "850.00", "oxxo", "failed"),
+        ("cd2", "c_cured", _utc(date(2026, 4, 14), 11, 0), "8500.00", "oxxo", "succeeded"),  # 10 weeks at once
+        ("ls1", "c_late_sign", _utc(date(2026, 3, 7), 7, 0), "1300.00", "spei", "succeeded"),
+        ("ls2", "c_late_sign", _utc(date(2026, 3, 21), 7, 0), "2600.00", "spei", "succeeded"),
+        ("ls3", "c_late_sign", _utc(date(2026, 4, 16), 7, 0), "1300.00", "spei", "succeeded"),  # after as-of
+    ]
+    return p
+
+
+PAYMENTS = _payments()
+
+
+@dataclass
+class Day:
+    dpd: int
+    arrears: Decimal
+    outstanding: Decimal
+    paid: Decimal
+    active: bool
+    installments_paid: int
+
+
+def _bucket(dpd: int) -> str:
+    for top, name in ((0, "current"), (7, "1-7"), (30, "8-30"), (60, "31-60"), (90, "61-90")):
+        if dpd <= top:
+            return name
+    return "90+"
+
+
+def reference_days() -> dict[str, dict[date, Day]]:
+    out: dict[str, dict[date, Day]] = {}
+    for cid, c in CONTRACTS.items():
+        signed = _local(c.signed_at).date()
+        closed = _local(c.closed_at).date() if c.closed_at else None
+        dues = [c.first_due + timedelta(weeks=k) for k in range(c.term_weeks)]
+        left = [c.weekly] * c.term_weeks
+        paid_off_on: list[date | None] = [None] * c.term_weeks
+        received: list[tuple[date, Decimal]] = []
+        mine = sorted((p for p in PAYMENTS if p[1] == cid and p[5] == "succeeded"), key=lambda p: (p[2], p[0]))
+        for _, _, at, amount, _, _ in mine:
+            day = _local(at).date()
+            money = Decimal(amount)
+            received.append((day, money))
+            for k in range(c.term_weeks):  # oldest first; the rest prepays the next
+                take = min(money, left[k])
+                left[k] -= take
+                money -= take
+                if take and not left[k]:
+                    paid_off_on[k] = day
+        days: dict[date, Day] = {}
+        t = signed
+        while t <= AS_OF:
+            paid = sum((a for d, a in received if d <= t), ZERO)
+            unpaid = [
+                dues[k] for k in range(c.term_weeks) if dues[k] <= t and not (paid_off_on[k] and paid_off_on[k] <= t)
+            ]
+            due = c.weekly * sum(1 for d in dues if d <= t)
+            days[t] = Day(
+                dpd=(t - unpaid[0]).days if unpaid else 0,
+                arrears=max(due - paid, ZERO),
+                outstanding=max(c.weekly * c.term_weeks - paid, ZERO),
+                paid=paid,
+                active=signed <= t and (closed is None or closed >= t),
+                installments_paid=sum(1 for d in paid_off_on if d and d <= t),
+            )
+            t += timedelta(days=1)
+        out[cid] = days
+    return out
+
+
+def _week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def reference_weekly(days: dict[str, dict[date, Day]]) -> dict[tuple[str, date], tuple[date, Day]]:
+    """Per contract and ISO week: the state at the week's last observed day."""
+    snaps: dict[tuple[str, date], tuple[date, Day]] = {}
+    for cid, by_day in days.items():
+        for d in sorted(by_day):
+            snaps[(cid, _week_start(d))] = (d, by_day[d])
+    return snaps
+
+
+def _write_landing(wh: Warehouse) -> None:
+    write_csv(
+        wh.landing,
+        "lto_contracts",
+        "contracts.csv",
+        [
+            {
+                "contract_id": cid,
+                "application_id": f"a_{cid}",
+                "driver_id": f"d_{cid}",
+                "vehicle_id": f"v_{cid}",
+                "signed_at": c.signed_at,
+                "first_due_date": c.first_due.isoformat(),
+                "term_weeks": c.term_weeks,
+                "weekly_payment_mxn": c.weekly,
+                "down_payment_mxn": "10000.00",
+                "status": c.status,
+                "closed_at": c.closed_at,
+            }
+            for cid, c in CONTRACTS.items()
+        ],
+    )
+    write_csv(
+        wh.landing,
+        "payments",
+        "payments.csv",
+        [
+            {"payment_id": pid, "contract_id": cid, "paid_at": at, "amount_mxn": amt, "method": m, "status": s}
+            for pid, cid, at, amt, m, s in PAYMENTS
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    wh = isolated_warehouse(tmp_path_factory.mktemp("lending"))
+    _write_landing(wh)
+    loaded = wh.lafa("load", str(wh.landing))
+    assert loaded.returncode == 0, loaded.stderr
+    wh.dbt("build", "-s", "+models/marts/lending", "--vars", f"{{as_of_date: '{AS_OF}'}}")
+    return wh
+
+
+@pytest.fixture(scope="module")
+def ref_days() -> dict[str, dict[date, Day]]:
+    return reference_days()
+
+
+def test_reference_scenarios_read_as_intended(ref_days: dict[str, dict[date, Day]]) -> None:
+    """Spot checks a human can verify from the payment list, so the reference itself is trusted."""
+    assert ref_days["c_night"][date(2026, 1, 14)].dpd == 0  # 23:30 payment on Jan 13 counts on Jan 13
+    assert ref_days["c_partial"][date(2026, 1, 20)].dpd == 6  # installment 1 (Jan 14) only half paid
+    assert ref_days["c_partial"][date(2026, 1, 21)].dpd == 0  # 2 x 500 >= 999.99; installment 2 due today
+    assert ref_days["c_partial"][date(2026, 1, 21)].arrears == Decimal("999.98")
+    assert ref_days["c_catchup"][date(2026, 2, 15)].dpd == 34  # nothing succeeded until Feb 16
+    assert ref_days["c_catchup"][date(2026, 2, 16)].dpd == 0  # 6000 pays weeks 1-5; week 6 is due that day
+    assert ref_days["c_catchup"][date(2026, 2, 17)].dpd == 1
+    assert ref_days["c_catchup"][date(2026, 2, 16)].installments_paid == 5
+    assert ref_days["c_cured"][date(2026, 4, 13)].dpd == 62 and ref_days["c_cured"][date(2026, 4, 14)].dpd == 0
+    assert ref_days["c_prepay"][date(2026, 2, 5)].dpd == 0 and ref_days["c_prepay"][date(2026, 2, 13)].dpd == 1
+    assert ref_days["c_prepay"][AS_OF].outstanding == ZERO
+    assert ref_days["c_terminated"][date(2026, 3, 11)].active is False
+    assert ref_days["c_late_sign"][date(2026, 2, 28)].outstanding == Decimal("13000.00")
+
+
+def test_contract_daily_matches_the_reference_to_the_centavo(
+    built: Warehouse, ref_days: dict[str, dict[date, Day]]
+) -> None:
+    rows = built.query(
+        "select contract_id, as_of_date, dpd, dpd_bucket, arrears_mxn, outstanding_mxn, paid_to_date_mxn, "
+        "is_active, installments_paid from marts.fct_lto_contract_daily"
+    )
+    actual = {(r[0], r[1]): r[2:] for r in rows}
+    expected = {
+        (cid, d): (x.dpd, _bucket(x.dpd), x.arrears, x.outstanding, x.paid, x.active, x.installments_paid)
+        for cid, by_day in ref_days.items()
+        for d, x in by_day.items()
+    }
+    assert set(actual) == set(expected)
+    wrong = {k: (actual[k], expected[k]) for k in expected if tuple(actual[k]) != expected[k]}
+    assert not wrong, sorted(wrong.items())[:5]
+
+
+def test_portfolio_par_matches_the_reference(built: Warehouse, ref_days: dict[str, dict[date, Day]]) -> None:
+    by_day: dict[date, list[Day]] = defaultdict(list)
+    first = min(min(d) for d in ref_days.values())
+    for by_contract in ref_days.values():
+        for d, x in by_contract.items():
+            if x.active:
+                by_day[d].append(x)
+    rows = {
+        r[0]: r[1:]
+        for r in built.query(
+            "select as_of_date, active_contracts, outstanding_mxn, arrears_mxn, outstanding_dpd_over_7_mxn, "
+            "outstanding_dpd_over_30_mxn, outstanding_dpd_over_60_mxn, outstanding_dpd_over_90_mxn, "
+            "par_7, par_30, par_60, par_90 from marts.fct_lto_portfolio_daily"
+        )
+    }
+    assert set(rows) == {first + timedelta(days=i) for i in range((AS_OF - first).days + 1)}
+    for day, (active, outstanding, arrears, *rest) in rows.items():
+        contracts = by_day.get(day, [])
+        total = sum((x.outstanding for x in contracts), ZERO)
+        assert (active, outstanding, arrears) == (len(contracts), total, sum((x.arrears for x in contracts), ZERO))
+        for n, at_risk_mxn, par in zip((7, 30, 60, 90), rest[:4], rest[4:], strict=True):
+            at_risk = sum((x.outstanding for x in contracts if x.dpd > n), ZERO)
+            assert at_risk_mxn == at_risk, (day, n)
+            assert par == pytest.approx(float(at_risk / total) if total else 0.0, abs=1e-6), (day, n)
+    # some risk must exist for the test to mean anything
+    assert any(r[4] > 0 for r in rows.values()) and any(r[5] > 0 for r in rows.values())  # over 30, over 60
+
+
+def test_weekly_snapshot_and_roll_rates(built: Warehouse, ref_days: dict[str, dict[date, Day]]) -> None:
+    snaps = reference_weekly(ref_days)
+    rows = built.query(
+        "select contract_id, week_start, snapshot_date, weeks_on_book, dpd, outstanding_mxn, paid_in_week_mxn "
+        "from marts.fct_lto_contract_weekly"
+    )
+    assert {(r[0], r[1]) for r in rows} == set(snaps)
+    for cid, week, snap_date, wob, dpd, outstanding, paid_in_week in rows:
+        d, x = snaps[(cid, week)]
+        signed_week = _week_start(min(ref_days[cid]))
+        previous = snaps.get((cid, week - timedelta(weeks=1)))
+        assert (snap_date, wob, dpd, outstanding) == (d, (week - signed_week).days // 7, x.dpd, x.outstanding)
+        assert paid_in_week == x.paid - (previous[1].paid if previous else ZERO)
+
+    flows: Counter[tuple[date, str, str]] = Counter()
+    for (cid, week), (_, x) in snaps.items():
+        previous = snaps.get((cid, week - timedelta(weeks=1)))
+        if previous and previous[1].active:
+            flows[(week, _bucket(previous[1].dpd), _bucket(x.dpd) if x.active else "closed")] += 1
+    starts = Counter()
+    for (week, frm, _), n in flows.items():
+        starts[(week, frm)] += n
+    actual = {(r[0], r[1], r[2]): (r[3], r[4]) for r in built.query("select * from marts.rpt_lto_roll_rates")}
+    assert set(actual) == set(flows)
+    for key, n in flows.items():
+        assert actual[key][0] == n
+        assert actual[key][1] == pytest.approx(n / starts[key[:2]], abs=1e-6)
+    assert any(k[2] == "closed" for k in flows)
+
+
+def test_outcomes_and_vintage_curves(built: Warehouse, ref_days: dict[str, dict[date, Day]]) -> None:
+    expected = {}
+    for cid, by_day in ref_days.items():
+        active_days = sorted(d for d, x in by_day.items() if x.active)
+        first_30 = next((d for d in active_days if by_day[d].dpd >= 30), None)
+        first_60 = next((d for d in active_days if by_day[d].dpd >= 60), None)
+        cured = next((d for d in active_days if first_30 and d > first_30 and by_day[d].dpd == 0), None)
+        fpd_day = CONTRACTS[cid].first_due + timedelta(days=30)
+        fpd = by_day[fpd_day].installments_paid == 0 if fpd_day in by_day else None
+        expected[cid] = (first_30, first_60, cured, fpd)
+    actual = {
+        r[0]: r[1:]
+        for r in built.query(
+            "select contract_id, first_30_dpd_date, first_60_dpd_date, cured_date, is_first_payment_default "
+            "from marts.dim_contracts"
+        )
+    }
+    assert actual == expected
+    # the scenarios cover each outcome: reached 30+, 60+, cured, first-payment default or not
+    assert expected["c_catchup"][0] and expected["c_catchup"][2] and expected["c_catchup"][3] is True
+    assert expected["c_cured"][1] and expected["c_cured"][2]
+    assert expected["c_terminated"][0] is not None and expected["c_late_sign"][3] is False
+
+    snaps = reference_weekly(ref_days)
+    curves: dict[tuple[date, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (cid, week), (snap_date, _) in snaps.items():
+        signed = min(ref_days[cid])
+        key = (signed.replace(day=1), (week - _week_start(signed)).days // 7)
+        first_30, first_60, _, _ = expected[cid]
+        curves[key][0] += 1
+        curves[key][1] += bool(first_30 and first_30 <= snap_date)
+        curves[key][2] += bool(first_60 and first_60 <= snap_date)
+    rows = {
+        (r[0], r[1]): list(r[2:])
+        for r in built.query(
+            "select vintage_month, weeks_on_book, contracts_observed, contracts_reached_30_dpd, "
+            "contracts_reached_60_dpd from marts.rpt_lto_vintage_curves"
+        )
+    }
+    assert rows == dict(curves)
+
+
+def test_collections_by_week(built: Warehouse) -> None:
+    due: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for c in CONTRACTS.values():
+        closed = _local(c.closed_at).date() if c.closed_at else None
+        for k in range(c.term_weeks):
+            d = c.first_due + timedelta(weeks=k)
+            if d <= AS_OF and (closed is None or d <= closed):
+                due[_week_start(d)] += c.weekly
+    paid: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    by_method: dict[tuple[date, str], Decimal] = defaultdict(lambda: ZERO)
+    for _, _, at, amount, method, status in PAYMENTS:
+        d = _local(at).date()
+        if status == "succeeded" and d <= AS_OF:
+            paid[_week_start(d)] += Decimal(amount)
+            by_method[(_week_start(d), method)] += Decimal(amount)
+    rows = built.query(
+        "select week_start, due_mxn, paid_mxn, collection_rate, oxxo_share, spei_share, card_share, cash_share "
+        "from marts.rpt_lto_collections_weekly"
+    )
+    assert {r[0] for r in rows} == set(due) | set(paid)
+    for week, due_mxn, paid_mxn, rate, *shares in rows:
+        assert (due_mxn, paid_mxn) == (due[week], paid[week])
+        if due[week]:
+            assert rate == pytest.approx(float(paid[week] / due[week]), abs=1e-6)
+        for method, share in zip(("oxxo", "spei", "card", "cash"), shares, strict=True):
+            if paid[week]:
+                assert share == pytest.approx(float(by_method[(week, method)] / paid[week]), abs=1e-6)
