@@ -1,16 +1,25 @@
 """Offline BigQuery check: compile every model for BigQuery (full refresh and incremental), then look for
 SQL that BigQuery would reject. Exits 1 naming each model and construct; part of `make test`.
 
-    .venv/bin/python scripts/check_bigquery.py [--project-dir DIR]
+    .venv/bin/python scripts/check_bigquery.py [--project-dir DIR] [--select SELECTOR]
 
-Checks on each compiled model: sqlglot parses it as BigQuery; no `::` casts; no function sqlglot does not
-know for BigQuery (DuckDB-only functions such as epoch, list_agg); no *_trunc with the unit first
-(DuckDB's date_trunc('day', ts)); no `* exclude`; and sqlfluff's BigQuery dialect parses it.
+No network: the `bigquery_offline` profile target (dummy oauth token) with `--no-introspect
+--no-populate-cache`, NO_GCE_CHECK=true, and var bigquery_check_incremental (macros/bigquery/
+is_incremental.sql) choosing the branch of every incremental model. Checks on each compiled model:
+- sqlglot parses it as BigQuery; no `::` cast; no function sqlglot does not know for BigQuery (epoch,
+  list_agg, strftime, ...); no function sqlglot rewrites when writing BigQuery (datediff, try_cast,
+  generate_series, arg_max, count(*) filter, ...: DuckDB spellings it tolerates on read);
+- patterns sqlglot reads leniently: unit-first date_trunc/date_diff, `* exclude`, ilike, `interval '1 day'`,
+  positional/asof joins, unnest() in a select list, DuckDB-only aggregates (median, list, bool_and, ...);
+- sqlfluff's BigQuery dialect parses it (catches DuckDB type names such as varchar, double, timestamptz);
+- every incremental model is partitioned by a date and clustered on BigQuery, with insert_overwrite or
+  merge, and its incremental SQL filters the partition column (docs/bigquery.md, "Incremental models").
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -23,29 +32,65 @@ import sqlglot
 from sqlglot import exp
 
 REPO = Path(__file__).resolve().parents[1]
-STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|`[^`]*`|--[^\n]*")
-# functions BigQuery has that sqlglot parses as anonymous
+TARGET = "bigquery_offline"
+STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|--[^\n]*|/\*.*?\*/", re.DOTALL)
+CALLS = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(", re.IGNORECASE)
+# BigQuery functions sqlglot parses as anonymous
 KNOWN_BIGQUERY = {"APPROX_QUANTILES", "GENERATE_DATE_ARRAY", "TIMESTAMP_TRUNC", "DATETIME_ADD", "DATE_DIFF"}
+# names sqlglot changes when writing BigQuery although BigQuery accepts them as written
+REWRITE_OK = {"current_date", "current_timestamp", "current_datetime", "current_time"}
+# words before "(" that are syntax, not function calls
+NOT_CALLS = {
+    "and", "array", "as", "by", "cast", "else", "except", "exists", "filter", "from", "if", "in", "interval",
+    "join", "not", "offset", "on", "or", "ordinal", "over", "partition", "replace", "safe_cast", "safe_offset",
+    "safe_ordinal", "select", "struct", "then", "union", "unnest", "using", "values", "when", "where", "window",
+    "with",
+}  # fmt: skip
+PATTERNS = [
+    (re.compile(r"::"), "`::` cast (use cast(x as type))"),
+    (re.compile(r"\*\s*exclude\b", re.I), "`* exclude` (BigQuery spells it `* except`)"),
+    (re.compile(r"\bilike\b", re.I), "ilike (BigQuery: lower(x) like ...)"),
+    (re.compile(r"\b(positional|asof)\s+join\b", re.I), "DuckDB-only join (positional/asof)"),
+    (re.compile(r"\)\s*filter\s*\(\s*where\b", re.I), "aggregate filter (where ...) (BigQuery: countif / if())"),
+    (re.compile(r"\bat\s+time\s+zone\b(?![^()]*\))", re.I), "at time zone (BigQuery: datetime(ts, zone))"),
+    (
+        re.compile(r"\b(median|list|bool_and|bool_or|columns|arbitrary|first|last|histogram|quantile)\s*\(", re.I),
+        "DuckDB-only function (median, list, bool_and/bool_or, columns, first/last, ...)",
+    ),
+]
+# checked on the raw SQL: they are about the string literal itself
+STRING_PATTERNS = [
+    (
+        re.compile(r"\b(date|timestamp|datetime|time)_(trunc|diff)\s*\(\s*'", re.I),
+        "date_trunc/date_diff with the unit first (BigQuery: date_trunc(x, unit); use dbt.date_trunc/datediff)",
+    ),
+    (
+        re.compile(r"\binterval\s*'\s*-?[\d.]+\s+[a-z]+\s*'", re.I),
+        "interval '1 day' string (BigQuery: interval 1 day)",
+    ),
+]
 
 
-def compile_models(project: Path, target_path: Path, incremental: bool) -> None:
+def dbt_compile(project: Path, target_path: Path, incremental: bool, select: str) -> None:
     env = dict(os.environ, NO_GCE_CHECK="true", DO_NOT_TRACK="1", DBT_LOG_PATH=str(target_path / "logs"))
+    env.pop("DBT_TARGET_PATH", None)
     dbt = str(Path(sys.executable).with_name("dbt"))
     command = [
         dbt,
         "compile",
         "--target",
-        "bigquery_offline",
+        TARGET,
         "--no-introspect",
         "--no-populate-cache",
+        "--no-partial-parse",
         "--select",
-        "resource_type:model",
+        select,
         "--indirect-selection",
         "empty",
         "--target-path",
         str(target_path),
         "--profiles-dir",
-        str(project),
+        str(profiles_dir(project, target_path)),
         "--vars",
         f"{{bigquery_check_incremental: {str(incremental).lower()}}}",
     ]
@@ -54,16 +99,23 @@ def compile_models(project: Path, target_path: Path, incremental: bool) -> None:
         sys.exit(f"dbt compile for BigQuery failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
 
 
+def profiles_dir(project: Path, scratch: Path) -> Path:
+    """The project's profiles.yml.example (the committed profile, not a possibly stale ./profiles.yml)."""
+    example = project / "profiles.yml.example"
+    if not example.exists():
+        return project
+    folder = scratch / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profiles.yml").write_text(example.read_text())
+    return folder
+
+
 def problems(sql: str) -> list[str]:
     """What BigQuery would reject in one compiled statement (empty when it looks valid)."""
     found = []
     code = STRINGS.sub("''", sql)
-    if "::" in code:
-        found.append("`::` cast (use cast(x as type))")
-    if re.search(r"\*\s*exclude\b", code, re.IGNORECASE):
-        found.append("`* exclude` (BigQuery spells it `* except`)")
-    if re.search(r"\b(date|timestamp|datetime)_trunc\s*\(\s*'", sql, re.IGNORECASE):
-        found.append("date_trunc with the unit first (BigQuery: date_trunc(x, unit); use dbt.date_trunc)")
+    found += [message for pattern, message in PATTERNS if pattern.search(code)]
+    found += [message for pattern, message in STRING_PATTERNS if pattern.search(sql)]
     try:
         tree = sqlglot.parse_one(sql, read="bigquery")
     except sqlglot.errors.ParseError as error:
@@ -74,6 +126,17 @@ def problems(sql: str) -> list[str]:
             name = str(function.this).upper()
             if name not in KNOWN_BIGQUERY:
                 found.append(f"function {name.lower()}() is not a BigQuery function")
+        for unnest in tree.find_all(exp.Unnest):
+            holder = unnest.parent.parent if isinstance(unnest.parent, exp.Alias) else unnest.parent
+            owner = unnest.parent if holder is unnest.parent.parent else unnest
+            if isinstance(holder, exp.Select) and owner.arg_key == "expressions":
+                found.append("unnest() in a select list (BigQuery: from unnest(...) or array subquery)")
+        written = sqlglot.transpile(sql, read="bigquery", write="bigquery")[0]
+        before = {n.lower() for n in CALLS.findall(STRINGS.sub("''", sql))} - NOT_CALLS
+        after = {n.lower() for n in CALLS.findall(STRINGS.sub("''", written))} - NOT_CALLS
+        for name in sorted(before - after - REWRITE_OK):
+            if f"function {name}() is not a BigQuery function" not in found:
+                found.append(f"function {name}() is rewritten by sqlglot for BigQuery: a DuckDB spelling?")
     parse_errors = [v for v in sqlfluff.lint(sql, dialect="bigquery", rules=["CP01"]) if v["code"] == "PRS"]
     if parse_errors:
         first = parse_errors[0]
@@ -81,26 +144,74 @@ def problems(sql: str) -> list[str]:
     return found
 
 
+def incremental_problems(node: dict, full_sql: str, incremental_sql: str) -> list[str]:
+    """The BigQuery shape every incremental model must have (docs/bigquery.md, "Incremental models")."""
+    config = node["config"]
+    found = []
+    partition = config.get("partition_by") or {}
+    field = partition.get("field")
+    if not field or partition.get("data_type", "date") not in ("date", "timestamp", "datetime"):
+        found.append("incremental model not partitioned by a date on BigQuery (use event_incremental_config)")
+    if partition.get("data_type") in ("timestamp", "datetime") and partition.get("granularity", "day") != "day":
+        found.append("incremental model partitioned by other than day on BigQuery")
+    if not config.get("cluster_by"):
+        found.append("incremental model not clustered on BigQuery (use event_incremental_config)")
+    if config.get("incremental_strategy") not in ("insert_overwrite", "merge", "microbatch"):
+        found.append(
+            f"incremental strategy {config.get('incremental_strategy')!r} on BigQuery (insert_overwrite/merge)"
+        )
+    if field and not filters_partition(incremental_sql, field):
+        found.append(f"incremental SQL does not filter the partition column {field} (no pruning)")
+    if incremental_sql == full_sql:
+        found.append("incremental SQL equals the full-refresh SQL (no is_incremental() filter)")
+    return found
+
+
+def filters_partition(sql: str, field: str) -> bool:
+    try:
+        tree = sqlglot.parse_one(sql, read="bigquery")
+    except sqlglot.errors.ParseError:
+        return False
+    comparisons = (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ, exp.Between, exp.In)
+    for where in tree.find_all(exp.Where):
+        for comparison in where.find_all(*comparisons):
+            if any(column.name.lower() == field.lower() for column in comparison.find_all(exp.Column)):
+                return True
+    return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project-dir", type=Path, default=REPO)
+    parser.add_argument("--select", default="resource_type:model", help="dbt selector (default: every model)")
     args = parser.parse_args()
     failures = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        checked: dict[str, str] = {}
-        for state in ("full_refresh", "incremental"):
+    with tempfile.TemporaryDirectory(prefix="lafa-bq-check-") as tmp:
+        compiled: dict[str, dict[str, str]] = {"full_refresh": {}, "incremental": {}}
+        nodes: dict[str, dict] = {}
+        for state in compiled:
             target = Path(tmp) / state
-            compile_models(args.project_dir, target, incremental=state == "incremental")
-            for path in sorted((target / "compiled").rglob("*.sql")):
-                model = path.stem
-                sql = path.read_text()
-                if checked.get(model) == sql:
+            dbt_compile(args.project_dir, target, state == "incremental", args.select)
+            manifest = json.loads((target / "manifest.json").read_text())
+            for node in manifest["nodes"].values():
+                if node["resource_type"] == "model" and node.get("compiled_code") is not None:
+                    nodes[node["name"]] = node
+                    compiled[state][node["name"]] = node["compiled_code"]
+        for model in sorted(compiled["full_refresh"]):
+            where = nodes[model]["original_file_path"]
+            full_sql = compiled["full_refresh"][model]
+            incremental_sql = compiled["incremental"].get(model, full_sql)
+            for state, sql in (("full_refresh", full_sql), ("incremental", incremental_sql)):
+                if state == "incremental" and sql == full_sql:
                     continue  # the same SQL in both states: checked once
-                checked[model] = sql
                 for problem in problems(sql):
                     failures += 1
-                    print(f"{model} ({state}): {problem}")
-        print(f"BigQuery check: {len(checked)} models compiled in both states, {failures} problem(s)")
+                    print(f"{model} ({where}, {state}): {problem}")
+            if nodes[model]["config"]["materialized"] == "incremental":
+                for problem in incremental_problems(nodes[model], full_sql, incremental_sql):
+                    failures += 1
+                    print(f"{model} ({where}, incremental config): {problem}")
+        print(f"BigQuery check: {len(compiled['full_refresh'])} models compiled in both states, {failures} problem(s)")
     return 1 if failures else 0
 
 

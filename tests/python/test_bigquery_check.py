@@ -1,48 +1,131 @@
-"""The offline BigQuery check names the mart and the DuckDB-only construct put into it."""
+"""The offline BigQuery check (scripts/check_bigquery.py) names the mart and the DuckDB-only construct put
+into it, and holds every incremental model to the BigQuery shape (partitioned, clustered, pruning filter)."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
+import pytest
 from conftest import REPO
+
+SCRIPT = REPO / "scripts" / "check_bigquery.py"
+_spec = importlib.util.spec_from_file_location("check_bigquery", SCRIPT)
+check = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(check)
 
 # mart -> (replacement for its last line `select * from final`, what the check must say)
 INJECTIONS = {
     "fct_lto_portfolio_daily": ("select *, active_contracts::int as x from final", "`::` cast"),
-    "dim_drivers": ("select *, date_trunc('day', onboarded_date) as x from final", "date_trunc with the unit first"),
+    "dim_drivers": ("select *, date_trunc('day', onboarded_date) as x from final", "with the unit first"),
     "rpt_lto_roll_rates": ("select *, list_agg(to_bucket) over () as x from final", "function list_agg()"),
     "fct_data_platform_cost_monthly": ("select *, epoch(cost_month) as x from final", "function epoch()"),
     "dim_vehicles": ("select * exclude (vin) from final", "`* exclude`"),
 }
 
 
-def test_each_duckdb_only_construct_fails_naming_the_mart(tmp_path: Path) -> None:
-    project = tmp_path / "project"
+@pytest.mark.parametrize(("mart", "injection"), INJECTIONS.items(), ids=list(INJECTIONS))
+def test_each_construct_alone_is_a_problem(mart: str, injection: tuple[str, str]) -> None:
+    select, message = injection
+    sql = f"with final as (select 1 as active_contracts) {select}"
+    assert any(message in problem for problem in check.problems(sql)), check.problems(sql)
+
+
+@pytest.fixture(scope="module")
+def injected_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """One run of the check on a copy of the project with each construct put into a different mart."""
+    project = tmp_path_factory.mktemp("bq-check") / "project"
     project.mkdir()
-    for item in ("dbt_project.yml", "profiles.yml.example", "models", "macros", "seeds", "tests"):
+    for item in ("dbt_project.yml", "profiles.yml.example", "models", "macros", "seeds", "tests", "analyses"):
         source = REPO / item
-        target = project / ("profiles.yml" if item == "profiles.yml.example" else item)
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("python"))
-        else:
-            shutil.copy(source, target)
+            shutil.copytree(source, project / item, ignore=shutil.ignore_patterns("python", "__pycache__"))
+        elif source.exists():
+            shutil.copy(source, project / item)
     for mart, (select, _) in INJECTIONS.items():
         path = next(project.glob(f"models/marts/*/{mart}.sql"))
-        text = path.read_text()
-        assert text.rstrip().endswith("select * from final"), mart
-        path.write_text(text.rstrip()[: -len("select * from final")] + select + "\n")
+        text = path.read_text().rstrip()
+        assert text.endswith("select * from final"), mart
+        path.write_text(text[: -len("select * from final")] + select + "\n")
+    return subprocess.run([sys.executable, str(SCRIPT), "--project-dir", str(project)], capture_output=True, text=True)
 
-    done = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "check_bigquery.py"), "--project-dir", str(project)],
-        capture_output=True,
-        text=True,
+
+def flagged(run: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in run.stdout.splitlines() if " (models/" in line]
+
+
+@pytest.mark.parametrize("mart", INJECTIONS)
+def test_the_check_fails_naming_the_mart_and_construct(
+    injected_run: subprocess.CompletedProcess[str], mart: str
+) -> None:
+    assert injected_run.returncode == 1, injected_run.stdout + injected_run.stderr
+    message = INJECTIONS[mart][1]
+    assert any(line.startswith(f"{mart} (") and message in line for line in flagged(injected_run)), injected_run.stdout
+
+
+def test_nothing_else_is_flagged(injected_run: subprocess.CompletedProcess[str]) -> None:
+    assert {line.split(" (")[0] for line in flagged(injected_run)} == set(INJECTIONS), injected_run.stdout
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select cast(x as varchar) as y from t",
+        "select datediff('day', a, b) as y from t",
+        "select try_cast(x as int) as y from t",
+        "select count(*) filter (where x > 1) as y from t",
+        "select median(x) as y from t",
+        "select x ilike 'a%' as y from t",
+        "select ts + interval '1 day' as y from t",
+        "select unnest(xs) as y from t",
+        "select * from generate_series(1, 3)",
+        "select strftime(ts, '%Y') as y from t",
+    ],
+)
+def test_other_duckdb_only_constructs(sql: str) -> None:
+    assert check.problems(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select date_trunc(d, month) as y, timestamp_trunc(ts, day) as z from t",
+        "select * except (a) from t qualify row_number() over (partition by a order by b) = 1",
+        "select approx_quantiles(x, 100)[offset(50)] as y, countif(x > 1) as z from t group by all",
+        "select date_diff(a, b, day) as y, date(ts, 'America/Mexico_City') as z, current_date() as w from t",
+        "select d from unnest(generate_date_array(a, b)) as d where d >= date_sub(_dbt_max_partition, interval 3 day)",
+        "select cast(x as numeric) as y, safe_cast(x as int64) as z, cast(x as float64) as w from t",
+    ],
+)
+def test_valid_bigquery_passes(sql: str) -> None:
+    assert check.problems(sql) == []
+
+
+def node(**config: object) -> dict:
+    return {"config": {"materialized": "incremental", **config}}
+
+
+GOOD_CONFIG = {
+    "partition_by": {"field": "event_date", "data_type": "date"},
+    "cluster_by": ["vehicle_id"],
+    "incremental_strategy": "insert_overwrite",
+}
+FULL = "select event_date, vehicle_id from s"
+INCREMENTAL = "select event_date, vehicle_id from s where event_date >= date_sub(_dbt_max_partition, interval 3 day)"
+
+
+def test_incremental_model_shape() -> None:
+    assert check.incremental_problems(node(**GOOD_CONFIG), FULL, INCREMENTAL) == []
+    unpartitioned = {**GOOD_CONFIG, "partition_by": None}
+    assert "not partitioned" in " ".join(check.incremental_problems(node(**unpartitioned), FULL, INCREMENTAL))
+    unclustered = {**GOOD_CONFIG, "cluster_by": None}
+    assert "not clustered" in " ".join(check.incremental_problems(node(**unclustered), FULL, INCREMENTAL))
+    appending = {**GOOD_CONFIG, "incremental_strategy": "append"}
+    assert "strategy 'append'" in " ".join(check.incremental_problems(node(**appending), FULL, INCREMENTAL))
+    no_pruning = "select event_date, vehicle_id from s where loaded_at > (select max(loaded_at) from t)"
+    assert "does not filter the partition column" in " ".join(
+        check.incremental_problems(node(**GOOD_CONFIG), FULL, no_pruning)
     )
-    assert done.returncode == 1, done.stdout + done.stderr
-    flagged = [line for line in done.stdout.splitlines() if ": " in line and not line.startswith("BigQuery check")]
-    for mart, (_, message) in INJECTIONS.items():
-        assert any(line.startswith(f"{mart} (") and message in line for line in flagged), (mart, done.stdout)
-    # nothing else is flagged: the check has no false positives on the rest of the project
-    assert {line.split(" (")[0] for line in flagged} == set(INJECTIONS)
+    assert "equals the full-refresh SQL" in " ".join(check.incremental_problems(node(**GOOD_CONFIG), FULL, FULL))
