@@ -18,6 +18,8 @@ MODELS = {
     "marts.fct_charging_sessions": "session_id",
     "marts.fct_battery_health_monthly": "vehicle_id, month_start",
     "marts.rpt_fleet_live_status": "vehicle_id",
+    "marts.fct_battery_soh_projection": "vehicle_id",
+    "marts.dim_vehicles": "vehicle_id",
 }
 
 
