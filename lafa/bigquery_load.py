@@ -135,21 +135,22 @@ class BigQuerySink:
         loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         self._remove_uncommitted(source.name, sha)
         con.execute(
-            "create or replace temp table _attempt as select ? as file, ? as sha, ? as at", [name, sha, loaded_at]
+            "create or replace temp table _attempt as select ? as file, ? as sha, ? as attempt_at",
+            [name, sha, loaded_at],
         )
         if log.rows_loaded:
-            lineage = "(select file from _attempt), (select sha from _attempt), _row_number, (select at from _attempt)"
             self._load(
                 con,
                 source.name,
-                f"select {', '.join(raw_columns(source))}, {lineage} from _validated where _reason is null",
+                f"select {', '.join(raw_columns(source))}, a.file, a.sha, _row_number, a.attempt_at"
+                " from _validated, _attempt as a where _reason is null",
             )
         if log.rows_quarantined:
             self._load(
                 con,
                 "_quarantine",
-                f"select '{_name(source.name)}', (select file from _attempt), (select sha from _attempt), _row_number,"
-                " _reason, _raw_record, (select at from _attempt) from _validated where _reason is not null",
+                f"select '{_name(source.name)}', a.file, a.sha, _row_number, _reason, _raw_record, a.attempt_at"
+                " from _validated, _attempt as a where _reason is not null",
             )
         values = [source.name, name, sha, log.rows_offered, log.rows_loaded, log.rows_quarantined, log.status]
         con.execute(
