@@ -49,6 +49,8 @@ def _mutate_csv_row(row: str, rng: random.Random) -> str:
         fields[rng.randrange(len(fields))] = "9" * 10_000
     elif kind == 4:
         fields[2] = "2026-13-45T99:99:99Z"
+    elif kind == 5:
+        fields[rng.randrange(len(fields))] += "\x00"
     return ",".join(fields)
 
 
@@ -67,8 +69,13 @@ def test_mutated_records_and_files_are_loaded_or_quarantined(warehouse: Warehous
         records += len(mutated)
         text = "\n".join(mutated) + rng.choice(["\n", "\r\n", ""])
         name = f"t{f:02d}.jsonl"
-        (telematics / name).write_text(text, encoding="utf-8")
-        expected_lines[f"telematics/{name}"] = sum(1 for line in text.splitlines() if line.strip())
+        data = text.encode()
+        if rng.random() < 0.2:
+            cut = rng.randrange(len(data))
+            data = data[:cut] + b"\xc3\x28\xff" + data[cut:]  # invalid UTF-8 inside a line
+        (telematics / name).write_bytes(data)
+        decoded = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+        expected_lines[f"telematics/{name}"] = sum(1 for line in decoded.splitlines() if line.strip())
     for f in range(20):
         header = PAYMENT_HEADER if rng.random() > 0.2 else PAYMENT_HEADER.replace(",amount_mxn", "")
         rows = [_mutate_csv_row(PAYMENT_ROW.format(n=f"{f}-{i}"), rng) for i in range(25)]
