@@ -6,10 +6,13 @@ nothing reads the clock, and every collection is walked in sorted order.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from multiprocessing import get_context
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,7 @@ from lafa.generate import rand
 from lafa.generate.credit import Credit, DayPlan
 from lafa.generate.output import Landing, Truth, epoch, local_date, local_ts, money, utc_ts
 from lafa.generate.telematics import encode
-from lafa.generate.vehicle import Session, VehicleState, fade_one_day, simulate_day
+from lafa.generate.vehicle import Session, Trip, VehicleState, fade_one_day, simulate_day
 
 __all__ = ["FleetConfig", "generate_fleet"]
 
@@ -45,9 +48,47 @@ class FleetConfig:
     ping_seconds: int = 60  # telematics ping interval while the vehicle is on or charging
 
 
+_Chunk = tuple[int, int, date, int, "float | None", list[tuple[VehicleState, "DayPlan | None"]]]
+CHUNK_VEHICLES = 16  # vehicle-days per task sent to a worker process
+
+
+@dataclass
+class _VehicleDay:
+    vehicle: VehicleState  # its state after the day
+    texts: dict[str, tuple[str, int]]  # telematics partition -> (JSONL text, lines)
+    trips: list[Trip]
+    sessions: list[Session]
+    mess: dict[str, int]
+
+
+def _simulate_chunk(chunk: _Chunk) -> list[_VehicleDay]:
+    """Simulate and encode vehicle-days; a pure function of its input (runs in a worker process)."""
+    seed, dt, day, index, holiday, items = chunk
+    out: list[_VehicleDay] = []
+    for v, plan in items:
+        sim_rng = rand.stream(seed, rand.VEHICLE_DAY, v.num, index, 1)
+        res = simulate_day(v, plan, day, dt, holiday, sim_rng)
+        mess: Counter[str] = Counter()
+        parts = encode(v, res, index, rand.stream(seed, rand.VEHICLE_DAY, v.num, index, 2), mess)
+        texts = {partition: ("".join(lines), len(lines)) for partition, lines in parts.items()}
+        fade_one_day(v, sim_rng)
+        out.append(_VehicleDay(v, texts, res.trips, res.sessions, dict(sorted(mess.items()))))
+    return out
+
+
+def workers_for(config: FleetConfig) -> int:
+    """Worker processes: LAFA_GENERATE_WORKERS if set, else one per core for fleets big enough to gain."""
+    env = os.environ.get("LAFA_GENERATE_WORKERS")
+    if env:
+        return max(1, int(env))
+    return 1 if config.vehicles < 40 else max(1, min(4, os.cpu_count() or 1))
+
+
 class _Fleet:
     def __init__(self, config: FleetConfig, out: Path) -> None:
         self.c = config
+        self.workers = workers_for(config)
+        self.pool: Pool | None = None
         self.out = out
         self.end = config.start + timedelta(days=config.days - 1)
         self.landing = Landing(out)
@@ -137,16 +178,25 @@ class _Fleet:
     def run(self, progress: Callable[[str], None] | None) -> dict[str, int]:
         first = min([self.c.start, *self.acquired_on])
         day = first
-        while day <= self.end:
-            for v in self.acquired_on.get(day, []):
-                self.credit.available[v.num] = day + timedelta(days=int(self.credit.rng.integers(1, 6)))
-            self.credit.step(day, self.spec_of)
-            if day >= self.c.start:
-                self._day(day)
-                if progress is not None:
-                    i = (day - self.c.start).days + 1
-                    progress(f"day {i}/{self.c.days} {day}: {self.landing.rows['telematics']:,} telematics messages")
-            day += timedelta(days=1)
+        if self.workers > 1:
+            self.pool = get_context("fork" if os.name == "posix" else "spawn").Pool(self.workers)
+        try:
+            while day <= self.end:
+                for v in self.acquired_on.get(day, []):
+                    self.credit.available[v.num] = day + timedelta(days=int(self.credit.rng.integers(1, 6)))
+                self.credit.step(day, self.spec_of)
+                if day >= self.c.start:
+                    self._day(day)
+                    if progress is not None:
+                        i = (day - self.c.start).days + 1
+                        progress(
+                            f"day {i}/{self.c.days} {day}: {self.landing.rows['telematics']:,} telematics messages"
+                        )
+                day += timedelta(days=1)
+        finally:
+            if self.pool is not None:
+                self.pool.close()
+                self.pool.join()
         self._snapshots()
         self.landing.close()
         self.truth.close()
@@ -161,30 +211,50 @@ class _Fleet:
             self._month_costs(day)
         holiday = P.holidays(day.year).get(day)
         fleet = [v for v in self.vehicles if local_date(v.acquired_at) <= day]
+        items: list[tuple[VehicleState, DayPlan | None]] = []
         for v in fleet:
             plan_rng = rand.stream(self.c.seed, rand.VEHICLE_DAY, v.num, index, 0)
-            plan = (
-                None
-                if v.out_until is not None and v.out_until >= day
-                else self.credit.plan(v.num, day, holiday, plan_rng)
-            )
-            sim_rng = rand.stream(self.c.seed, rand.VEHICLE_DAY, v.num, index, 1)
+            out = v.out_until is not None and v.out_until >= day
+            items.append((v, None if out else self.credit.plan(v.num, day, holiday, plan_rng)))
             self.truth.row("battery_daily", [v.vehicle_id, iso, f"{v.capacity_kwh:.4f}", f"{v.soh:.4f}"])
             self.truth_rows["battery_daily"] += 1
-            res = simulate_day(v, plan, day, self.c.ping_seconds, holiday, sim_rng)
-            mess_rng = rand.stream(self.c.seed, rand.VEHICLE_DAY, v.num, index, 2)
-            for partition, lines in encode(v, res, index, mess_rng, self.mess).items():  # type: ignore[arg-type]
-                self.landing.lines(partition, lines)
+        plans = {v.num: plan for v, plan in items}
+        size = max(1, min(CHUNK_VEHICLES, -(-len(items) // max(1, 2 * self.workers))))
+        chunks = [
+            (self.c.seed, self.c.ping_seconds, day, index, holiday, items[i : i + size])
+            for i in range(0, len(items), size)
+        ]
+        for result in self._map(chunks):
+            v, texts, mess = result.vehicle, result.texts, result.mess
+            self.vehicles[v.num - 1] = v
+            for partition, (text, count) in texts.items():
+                self.landing.text("telematics", partition, text, count)
+            self.mess.update(mess)
+            rng = rand.stream(self.c.seed, rand.VEHICLE_DAY, v.num, index, 3)
+            plan = plans[v.num]
             if plan is not None:
-                self._trips(v, plan, res.trips, day, mess_rng)
-            for s in res.sessions:
-                self._session(v, s, mess_rng)
+                self._trips(v, plan, result.trips, day, rng)
+            for s in result.sessions:
+                self._session(v, s, rng)
             self._maintenance(v, day, plan, rand.stream(self.c.seed, rand.MAINTENANCE, v.num, index))
-            fade_one_day(v, sim_rng)
         self._warehouse_jobs(day, len(fleet), index + 1)
 
+    def _map(self, chunks: list[_Chunk]) -> Iterator[_VehicleDay]:
+        """Vehicle-days in vehicle order, simulated here or in worker processes (same bytes either way)."""
+        if self.pool is None:
+            for chunk in chunks:
+                yield from _simulate_chunk(chunk)
+            return
+        pending: deque[AsyncResult[list[_VehicleDay]]] = deque()
+        for chunk in chunks:
+            pending.append(self.pool.apply_async(_simulate_chunk, (chunk,)))
+            if len(pending) > 2 * self.workers:  # bounded: memory does not grow with the fleet
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
     # --- per vehicle-day exports --------------------------------------------------------------------------
-    def _trips(self, v: VehicleState, plan: DayPlan, trips: list, day: date, rng: np.random.Generator) -> None:
+    def _trips(self, v: VehicleState, plan: DayPlan, trips: list[Trip], day: date, rng: np.random.Generator) -> None:
         others = [p for p in P.PLATFORMS if p != plan.platform]
         stamp = day.strftime("%Y%m%d")
         for k, t in enumerate(trips):

@@ -125,6 +125,10 @@ class Landing:
         self._handle(source, partition)[1].writerows(rows)
         self.rows[source] += len(rows)
 
+    def text(self, source: str, partition: str, text: str, count: int) -> None:
+        self._handle(source, partition)[0].write(text)
+        self.rows[source] += count
+
     def lines(self, partition: str, lines: list[str]) -> None:
         self._handle("telematics", partition)[0].write("".join(lines))
         self.rows["telematics"] += len(lines)

@@ -101,7 +101,9 @@ def _read(root: Path) -> Fleet:
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     out = tmp_path_factory.mktemp("fleet")
     messages: list[str] = []
-    counts = generate_fleet(SMALL, out, progress=messages.append)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LAFA_GENERATE_WORKERS", "1")
+        counts = generate_fleet(SMALL, out, progress=messages.append)
     assert len(messages) == SMALL.days
     result = _read(out)
     assert counts == result.manifest["rows"]
@@ -359,3 +361,9 @@ def test_publish_date_files_and_late_delivery(fleet: Fleet) -> None:
     assert late
     assert all(p["_published"] - p["_at"] <= timedelta(hours=48, seconds=10) for p in late)
     assert datetime(2026, 6, 1, 6, tzinfo=UTC) <= min(p["_at"] for p in fleet.pings)
+
+
+def test_worker_processes_write_the_same_bytes(fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAFA_GENERATE_WORKERS", "2")
+    generate_fleet(SMALL, tmp_path / "parallel")
+    assert _tree_digest(tmp_path / "parallel") == _tree_digest(fleet.root)
