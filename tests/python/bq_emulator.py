@@ -94,11 +94,21 @@ def seed_raw(port: int, duckdb_path: Path, dataset: str = "lafa_raw") -> None:
             ).result()
 
 
-def profiles(directory: Path, port: int) -> Path:
+def profiles(directory: Path) -> Path:
+    """A profiles dir holding the committed profiles.yml.example (its bigquery_emulator target)."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "profiles.yml").write_text(
-        "lafa:\n  target: emulator\n  outputs:\n    emulator:\n      type: bigquery\n      method: oauth-secrets\n"
-        f"      token: emulator-dummy-token\n      project: {PROJECT}\n      dataset: lafa\n      location: US\n"
-        f"      threads: 2\n      api_endpoint: http://127.0.0.1:{port}\n"
-    )
+    (directory / "profiles.yml").write_text((REPO / "profiles.yml.example").read_text())
     return directory
+
+
+def dbt_env(base: dict[str, str], port: int, target_path: Path) -> dict[str, str]:
+    """Environment for dbt against the emulator on `port`: no metadata-server probe, isolated target/logs."""
+    return dict(
+        base,
+        NO_GCE_CHECK="true",
+        LAFA_DBT_TARGET="bigquery_emulator",
+        LAFA_BQ_DATASET="lafa",
+        LAFA_BQ_EMULATOR_ENDPOINT=f"http://127.0.0.1:{port}",
+        DBT_TARGET_PATH=str(target_path / "target"),
+        DBT_LOG_PATH=str(target_path / "logs"),
+    )
