@@ -25,6 +25,22 @@ INJECTIONS = {
     "dim_vehicles": ("select * exclude (vin) from final", "`* exclude`"),
 }
 
+# new models put into the copy: one following docs/bigquery.md's incremental pattern, one not
+HELPER_MODEL = """{{ config(**event_incremental_config('recorded_date')) }}
+select vehicle_id, recorded_date, count(*) as pings
+from {{ ref('stg_telematics__vehicle_stats') }}
+{% if is_incremental() %}
+    where recorded_date >= {{ incremental_partition_floor('recorded_date', 3) }}
+{% endif %}
+group by 1, 2
+"""
+BARE_INCREMENTAL = """{{ config(materialized='incremental') }}
+select vehicle_id, recorded_at from {{ ref('stg_telematics__vehicle_stats') }}
+{% if is_incremental() %}
+    where recorded_at > (select max(recorded_at) from {{ this }})
+{% endif %}
+"""
+
 
 @pytest.mark.parametrize(("mart", "injection"), INJECTIONS.items(), ids=list(INJECTIONS))
 def test_each_construct_alone_is_a_problem(mart: str, injection: tuple[str, str]) -> None:
@@ -49,6 +65,8 @@ def injected_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Complet
         text = path.read_text().rstrip()
         assert text.endswith("select * from final"), mart
         path.write_text(text[: -len("select * from final")] + select + "\n")
+    (project / "models" / "marts" / "fleet" / "fct_helper_pattern.sql").write_text(HELPER_MODEL)
+    (project / "models" / "marts" / "fleet" / "fct_bare_incremental.sql").write_text(BARE_INCREMENTAL)
     return subprocess.run([sys.executable, str(SCRIPT), "--project-dir", str(project)], capture_output=True, text=True)
 
 
@@ -65,8 +83,18 @@ def test_the_check_fails_naming_the_mart_and_construct(
     assert any(line.startswith(f"{mart} (") and message in line for line in flagged(injected_run)), injected_run.stdout
 
 
+def test_an_incremental_model_without_the_bigquery_shape_is_flagged(
+    injected_run: subprocess.CompletedProcess[str],
+) -> None:
+    lines = [line for line in flagged(injected_run) if line.startswith("fct_bare_incremental (")]
+    for message in ("not partitioned", "not clustered", "strategy None"):
+        assert any(message in line for line in lines), injected_run.stdout
+
+
 def test_nothing_else_is_flagged(injected_run: subprocess.CompletedProcess[str]) -> None:
-    assert {line.split(" (")[0] for line in flagged(injected_run)} == set(INJECTIONS), injected_run.stdout
+    """No false positives on the project, nor on a model following the incremental pattern (helpers)."""
+    expected = set(INJECTIONS) | {"fct_bare_incremental"}
+    assert {line.split(" (")[0] for line in flagged(injected_run)} == expected, injected_run.stdout
 
 
 @pytest.mark.parametrize(
