@@ -86,6 +86,42 @@ daily_due as (
     group by 1, 2
 ),
 
+-- One row per contract and day with any money or installment event: one join onto the contract-day grid.
+daily_events as (
+    select
+        contract_id,
+        date_day,
+        sum(paid_mxn) as paid_mxn,
+        sum(due_mxn) as due_mxn,
+        sum(installments_paid_off) as installments_paid_off
+    from (
+        select
+            contract_id,
+            date_day,
+            paid_mxn,
+            0 as due_mxn,
+            0 as installments_paid_off
+        from daily_paid
+        union all
+        select
+            contract_id,
+            date_day,
+            0 as paid_mxn,
+            due_mxn,
+            0 as installments_paid_off
+        from daily_due
+        union all
+        select
+            contract_id,
+            date_day,
+            0 as paid_mxn,
+            0 as due_mxn,
+            installments_paid_off
+        from daily_paid_off
+    ) as events
+    group by 1, 2
+),
+
 running as (
     select
         contract_days.contract_id,
@@ -93,18 +129,12 @@ running as (
         contract_days.signed_date,
         contract_days.closed_date,
         contract_days.contract_value_mxn,
-        sum(coalesce(daily_paid.paid_mxn, 0)) over contract_to_date as paid_to_date_mxn,
-        sum(coalesce(daily_due.due_mxn, 0)) over contract_to_date as due_to_date_mxn,
-        sum(coalesce(daily_paid_off.installments_paid_off, 0)) over contract_to_date as installments_paid
+        sum(coalesce(daily_events.paid_mxn, 0)) over contract_to_date as paid_to_date_mxn,
+        sum(coalesce(daily_events.due_mxn, 0)) over contract_to_date as due_to_date_mxn,
+        sum(coalesce(daily_events.installments_paid_off, 0)) over contract_to_date as installments_paid
     from contract_days
-    left join daily_paid
-        on contract_days.contract_id = daily_paid.contract_id and contract_days.date_day = daily_paid.date_day
-    left join daily_due
-        on contract_days.contract_id = daily_due.contract_id and contract_days.date_day = daily_due.date_day
-    left join daily_paid_off
-        on
-            contract_days.contract_id = daily_paid_off.contract_id
-            and contract_days.date_day = daily_paid_off.date_day
+    left join daily_events
+        on contract_days.contract_id = daily_events.contract_id and contract_days.date_day = daily_events.date_day
     window contract_to_date as (
         partition by contract_days.contract_id
         order by contract_days.date_day
