@@ -1,4 +1,4 @@
-{{ config(**daily_incremental_config('started_date')) }}
+{{ config(**event_incremental_config('started_date')) }}
 {#- Charging sessions detected from telematics (DESIGN.md section 4): a maximal run of one vehicle's
     charging pings with no gap over var charging_session_gap_minutes (15) between consecutive ones.
     Incremental runs rebuild sessions that start from telematics_rebuild_from() on, reading one more day

@@ -1,4 +1,4 @@
-{{ config(**daily_incremental_config('recorded_date')) }}
+{{ config(**event_incremental_config('recorded_date')) }}
 {#- One row per telematics message with the time to the same vehicle's next message: the single ordered
     pass over the pings that the daily grain and the charging sessions both build on. Incremental runs
     rebuild whole local days from telematics_rebuild_from() on, reading one extra day of context. -#}

