@@ -11,6 +11,7 @@ is_incremental.sql) choosing the branch of every incremental model. Checks on ea
   generate_series, arg_max, count(*) filter, ...: DuckDB spellings it tolerates on read);
 - patterns sqlglot reads leniently: unit-first date_trunc/date_diff, `* exclude`, ilike, `interval '1 day'`,
   positional/asof joins, unnest() in a select list, DuckDB-only aggregates (median, list, bool_and, ...);
+- every function called is in BigQuery's function list (BIGQUERY_FUNCTIONS: split_part, concat_ws, len, ...);
 - sqlfluff's BigQuery dialect parses it (catches DuckDB type names such as varchar, double, timestamptz);
 - every incremental model is partitioned by a date and clustered on BigQuery, with insert_overwrite or
   merge, and its incremental SQL filters the partition column (docs/bigquery.md, "Incremental models").
@@ -34,18 +35,59 @@ from sqlglot import exp
 REPO = Path(__file__).resolve().parents[1]
 TARGET = "bigquery_offline"
 STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|--[^\n]*|/\*.*?\*/", re.DOTALL)
-CALLS = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(", re.IGNORECASE)
+CALLS = re.compile(r"(?<![.\w`])([a-z_][a-z0-9_]*)\s*\(", re.IGNORECASE)
 # BigQuery functions sqlglot parses as anonymous
 KNOWN_BIGQUERY = {"APPROX_QUANTILES", "GENERATE_DATE_ARRAY", "TIMESTAMP_TRUNC", "DATETIME_ADD", "DATE_DIFF"}
 # names sqlglot changes when writing BigQuery although BigQuery accepts them as written
 REWRITE_OK = {"current_date", "current_timestamp", "current_datetime", "current_time"}
 # words before "(" that are syntax, not function calls
 NOT_CALLS = {
-    "and", "array", "as", "by", "cast", "else", "except", "exists", "filter", "from", "if", "in", "interval",
-    "join", "not", "offset", "on", "or", "ordinal", "over", "partition", "replace", "safe_cast", "safe_offset",
-    "safe_ordinal", "select", "struct", "then", "union", "unnest", "using", "values", "when", "where", "window",
-    "with",
+    "all", "and", "any", "array", "as", "between", "by", "cast", "cube", "distinct", "else", "except", "exists",
+    "filter", "from", "having", "if", "in", "intersect", "interval", "is", "join", "like", "not", "offset", "on",
+    "or", "ordinal", "over", "partition", "pivot", "qualify", "replace", "rollup", "safe_cast", "safe_offset",
+    "safe_ordinal", "select", "sets", "some", "struct", "then", "union", "unnest", "unpivot", "using", "values",
+    "when", "where", "window", "with",
 }  # fmt: skip
+# BigQuery's built-in functions (cloud.google.com/bigquery/docs/reference/standard-sql/functions-and-operators),
+# by page; a call to any other name is flagged. Add a name here when BigQuery documents it.
+BIGQUERY_FUNCTIONS = frozenset(
+    """
+    any_value array_agg array_concat_agg avg bit_and bit_or bit_xor count countif logical_and logical_or max max_by
+    min min_by string_agg sum grouping corr covar_pop covar_samp stddev stddev_pop stddev_samp var_pop var_samp
+    variance approx_count_distinct approx_quantiles approx_top_count approx_top_sum
+    cume_dist dense_rank ntile percent_rank rank row_number first_value last_value lag lead nth_value
+    percentile_cont percentile_disc
+    coalesce if ifnull nullif nullifzero zeroifnull error
+    bool float64 int64 string lax_bool lax_float64 lax_int64 lax_string parse_bignumeric parse_numeric
+    from_base32 from_base64 from_hex to_base32 to_base64 to_hex to_code_points code_points_to_bytes
+    code_points_to_string safe_convert_bytes_to_string
+    abs acos acosh asin asinh atan atan2 atanh cbrt ceil ceiling cos cosh cot coth csc csch div exp floor greatest
+    ieee_divide is_inf is_nan least ln log log10 mod pow power rand range_bucket round safe_add safe_divide
+    safe_multiply safe_negate safe_subtract sec sech sign sin sinh sqrt tan tanh trunc cosine_distance
+    euclidean_distance bit_count
+    farm_fingerprint md5 sha1 sha256 sha512 generate_uuid session_user typeof
+    ascii byte_length char_length character_length chr collate concat contains_substr edit_distance ends_with
+    format initcap instr left length lower lpad ltrim normalize normalize_and_casefold octet_length
+    regexp_contains regexp_extract regexp_extract_all regexp_instr regexp_replace regexp_substr repeat replace
+    reverse right rpad rtrim soundex split starts_with strpos substr substring translate trim unicode upper
+    json_array json_array_append json_array_insert json_extract json_extract_array json_extract_scalar
+    json_extract_string_array json_keys json_object json_query json_query_array json_remove json_set
+    json_strip_nulls json_type json_value json_value_array parse_json to_json to_json_string
+    array array_concat array_first array_last array_length array_reverse array_slice array_to_string
+    generate_array generate_date_array generate_timestamp_array generate_range_array
+    current_date date date_add date_bucket date_diff date_from_unix_date date_sub date_trunc extract format_date
+    last_day parse_date unix_date current_datetime datetime datetime_add datetime_bucket datetime_diff
+    datetime_sub datetime_trunc format_datetime parse_datetime current_time time time_add time_diff time_sub
+    time_trunc format_time parse_time current_timestamp timestamp timestamp_add timestamp_bucket timestamp_diff
+    timestamp_micros timestamp_millis timestamp_seconds timestamp_sub timestamp_trunc format_timestamp
+    parse_timestamp unix_micros unix_millis unix_seconds justify_days justify_hours justify_interval
+    make_interval range range_contains range_end range_intersect range_overlaps range_sessionize range_start
+    st_area st_astext st_asgeojson st_centroid st_contains st_distance st_dwithin st_geogfromtext st_geogpoint
+    st_intersects st_length st_makeline st_x st_y
+    """.split()  # noqa: SIM905
+)
+# type names that take parameters, e.g. cast(x as numeric(18, 2))
+TYPE_NAMES = {"numeric", "bignumeric", "decimal", "bigdecimal", "string", "bytes"}
 PATTERNS = [
     (re.compile(r"::"), "`::` cast (use cast(x as type))"),
     (re.compile(r"\*\s*exclude\b", re.I), "`* exclude` (BigQuery spells it `* except`)"),
@@ -137,6 +179,12 @@ def problems(sql: str) -> list[str]:
         for name in sorted(before - after - REWRITE_OK):
             if f"function {name}() is not a BigQuery function" not in found:
                 found.append(f"function {name}() is rewritten by sqlglot for BigQuery: a DuckDB spelling?")
+    code_calls = {n.lower() for n in CALLS.findall(code)} - NOT_CALLS - TYPE_NAMES
+    for name in sorted(code_calls - BIGQUERY_FUNCTIONS):
+        if not any(f"function {name}()" in problem for problem in found):
+            found.append(
+                f"function {name}() is not in BigQuery's function list (BIGQUERY_FUNCTIONS, {Path(__file__).name})"
+            )
     parse_errors = [v for v in sqlfluff.lint(sql, dialect="bigquery", rules=["CP01"]) if v["code"] == "PRS"]
     if parse_errors:
         first = parse_errors[0]

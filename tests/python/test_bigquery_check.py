@@ -110,6 +110,8 @@ def test_nothing_else_is_flagged(injected_run: subprocess.CompletedProcess[str])
         "select unnest(xs) as y from t",
         "select * from generate_series(1, 3)",
         "select strftime(ts, '%Y') as y from t",
+        "select split_part(x, ',', 1) as y, concat_ws(',', a, b) as z from t",
+        "select ts at time zone 'UTC' as y from t",
     ],
 )
 def test_other_duckdb_only_constructs(sql: str) -> None:
