@@ -42,9 +42,10 @@ bq-check: install  ## compile every model for BigQuery offline (both incremental
 	$(BIN)/python scripts/check_bigquery.py
 
 # A local BigQuery emulator for tests/python/test_bigquery_emulator.py, in its own venv (its pins differ).
-.venv-bqemu/.installed:
-	$(PYTHON) -m venv .venv-bqemu
-	.venv-bqemu/bin/python -m pip install --quiet --disable-pip-version-check "crucible-emulator[server]==0.1.0a2"
+# crucible-emulator[server] and its dependencies pinned in scripts/bq_emulator.lock (~10 s to install).
+.venv-bqemu/.installed: scripts/bq_emulator.lock
+	@test -x .venv-bqemu/bin/python || $(PYTHON) -m venv .venv-bqemu
+	.venv-bqemu/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/bq_emulator.lock
 	@touch $@
 
 pytest: install .venv-bqemu/.installed  ## Python tests, including end-to-end dbt builds on generated fleets
