@@ -6,7 +6,11 @@ final as (
     select
         trim(session_id) as ocpp_session_id,
         trim(station_id) as station_id,
-        case when upper(trim(station_id)) like 'DEPOT-%' then 'depot' else 'public' end as location_type,
+        -- LAFA's own chargers are named DEP-* (older exports: DEPOT-*); every other station is a public network
+        case
+            when upper(trim(station_id)) like 'DEP-%' or upper(trim(station_id)) like 'DEPOT-%' then 'depot'
+            else 'public'
+        end as location_type,
         {{ clean_category('connector_type') }} as charger_type,
         {{ clean_text('id_tag') }} as id_tag,
         {{ clean_text('vehicle_id') }} as vehicle_id,
