@@ -210,22 +210,35 @@ def incremental_problems(node: dict, full_sql: str, incremental_sql: str) -> lis
         )
     if field and not filters_partition(incremental_sql, field):
         found.append(f"incremental SQL does not filter the partition column {field} (no pruning)")
+    elif field and filters_partition(incremental_sql, field) == "subquery":
+        print(
+            f"warning: {node.get('name', '?')} filters {field} only through a subquery or join; BigQuery may not prune "
+            "(incremental_partition_floor, docs/bigquery.md)"
+        )
     if incremental_sql == full_sql:
         found.append("incremental SQL equals the full-refresh SQL (no is_incremental() filter)")
     return found
 
 
-def filters_partition(sql: str, field: str) -> bool:
+def filters_partition(sql: str, field: str) -> str | None:
+    """How the incremental SQL filters the partition column: "constant", "subquery" (a subquery or another
+    column on the other side, which BigQuery may not prune with) or None (not at all)."""
     try:
         tree = sqlglot.parse_one(sql, read="bigquery")
     except sqlglot.errors.ParseError:
-        return False
+        return None
     comparisons = (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ, exp.Between, exp.In)
+    found = None
     for where in tree.find_all(exp.Where):
         for comparison in where.find_all(*comparisons):
-            if any(column.name.lower() == field.lower() for column in comparison.find_all(exp.Column)):
-                return True
-    return False
+            names = [column.name.lower() for column in comparison.find_all(exp.Column)]
+            if field.lower() in names:
+                # constant: nothing else to evaluate per row (dbt-bigquery's script variable counts as constant)
+                others = [name for name in names if name != "_dbt_max_partition"]
+                if others == [field.lower()] and not comparison.find(exp.Subquery, exp.Select):
+                    return "constant"
+                found = "subquery"
+    return found
 
 
 def main() -> int:

@@ -159,3 +159,13 @@ def test_incremental_model_shape() -> None:
         check.incremental_problems(node(**GOOD_CONFIG), FULL, no_pruning)
     )
     assert "equals the full-refresh SQL" in " ".join(check.incremental_problems(node(**GOOD_CONFIG), FULL, FULL))
+
+
+def test_partition_filter_kinds() -> None:
+    """BigQuery prunes on a constant (or dbt-bigquery's script variable), not reliably on a subquery or join."""
+    assert check.filters_partition(INCREMENTAL, "event_date") == "constant"
+    assert check.filters_partition(FULL + " where event_date >= (select max(event_date) from t)", "event_date") == (
+        "subquery"
+    )
+    assert check.filters_partition(FULL + " as n where n.event_date = o.event_date", "event_date") == "subquery"
+    assert check.filters_partition(FULL + " where x > 1", "event_date") is None
