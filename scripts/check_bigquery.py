@@ -1,5 +1,6 @@
 """Offline BigQuery check: compile every model for BigQuery (full refresh and incremental), then look for
-SQL that BigQuery would reject. Exits 1 naming each model and construct; part of `make test`.
+SQL that BigQuery would reject; also the project's singular and own generic data tests and analyses. Exits 1
+naming each model (test, analysis) and construct; part of `make test`.
 
     .venv/bin/python scripts/check_bigquery.py [--project-dir DIR] [--select SELECTOR]
 
@@ -241,10 +242,25 @@ def filters_partition(sql: str, field: str) -> str | None:
     return found
 
 
+def ours(node: dict) -> bool:
+    """Models, analyses, singular tests and tests of the project's own generic tests (dbt's built-in generic
+    tests render BigQuery SQL from dbt-bigquery's macros; their YAML arguments are column names)."""
+    if node["resource_type"] in ("model", "analysis"):
+        return True
+    if node["resource_type"] != "test":
+        return False
+    metadata = node.get("test_metadata")
+    return metadata is None or metadata.get("name") not in ("unique", "not_null", "accepted_values", "relationships")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project-dir", type=Path, default=REPO)
-    parser.add_argument("--select", default="resource_type:model", help="dbt selector (default: every model)")
+    parser.add_argument(
+        "--select",
+        default="resource_type:model resource_type:test resource_type:analysis",
+        help="dbt selector (default: every model, data test and analysis)",
+    )
     args = parser.parse_args()
     failures = 0
     with tempfile.TemporaryDirectory(prefix="lafa-bq-check-") as tmp:
@@ -255,7 +271,7 @@ def main() -> int:
             dbt_compile(args.project_dir, target, state == "incremental", args.select)
             manifest = json.loads((target / "manifest.json").read_text())
             for node in manifest["nodes"].values():
-                if node["resource_type"] == "model" and node.get("compiled_code") is not None:
+                if ours(node) and node.get("compiled_code") is not None:
                     nodes[node["name"]] = node
                     compiled[state][node["name"]] = node["compiled_code"]
         for model in sorted(compiled["full_refresh"]):
@@ -268,11 +284,15 @@ def main() -> int:
                 for problem in problems(sql):
                     failures += 1
                     print(f"{model} ({where}, {state}): {problem}")
-            if nodes[model]["config"]["materialized"] == "incremental":
+            if nodes[model]["resource_type"] == "model" and nodes[model]["config"]["materialized"] == "incremental":
                 for problem in incremental_problems(nodes[model], full_sql, incremental_sql):
                     failures += 1
                     print(f"{model} ({where}, incremental config): {problem}")
-        print(f"BigQuery check: {len(compiled['full_refresh'])} models compiled in both states, {failures} problem(s)")
+        kinds = [node["resource_type"] for node in nodes.values()]
+        print(
+            f"BigQuery check: {kinds.count('model')} models (both incremental states), {kinds.count('test')} data "
+            f"tests, {kinds.count('analysis')} analyses compiled; {failures} problem(s)"
+        )
     return 1 if failures else 0
 
 
