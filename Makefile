@@ -1,5 +1,7 @@
 # The two commands (README): `make demo` runs the main job end to end, `make test` runs every test.
 # Both create .venv and install the pinned lock themselves (uv from PyPI installs it; plain pip works too).
+# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (CI machines) every dbt, lafa and pytest
+# process would otherwise recompile dbt, Great Expectations and scipy from source (~10 s each).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -21,7 +23,7 @@ install: $(VENV)/.installed profiles.yml  ## create .venv with the pinned depend
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 

@@ -20,9 +20,13 @@ from flask import Request
 
 from lafa.contract import TELEMATICS
 from lafa.load import load_bytes
+from lafa.validate import warm_up
 from lafa.warehouse import connect, ensure_raw_tables
 
 log = logging.getLogger(__name__)
+# Cold start: Great Expectations takes 5-10 s to import; pay it before the port opens, not on the first push
+# (Pub/Sub's push deadline would otherwise expire on the first message of every new instance).
+warm_up()
 
 
 def handle_push(body: bytes) -> tuple[str, int]:

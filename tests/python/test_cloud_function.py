@@ -19,7 +19,7 @@ def _post(port: int, body: bytes) -> int:
         f"http://127.0.0.1:{port}/", data=body, method="POST", headers={"Content-Type": "application/json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -47,7 +47,7 @@ def test_push_endpoint_status_codes_and_durable_write(warehouse: Warehouse) -> N
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # the cold start imports Great Expectations
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
