@@ -36,16 +36,24 @@
 {%- endmacro %}
 
 {#- First partition date an incremental run rebuilds: the latest date already built minus lookback_days.
-    On BigQuery this reads _dbt_max_partition, the script variable dbt-bigquery declares (max of the
-    partition column of {{ this }}) before the model's query when the SQL names it: a constant at query
-    time, so BigQuery prunes partitions with it (a scalar subquery in the filter is dynamic and may scan
-    every partition). Elsewhere, the same value from a subquery. -#}
+    Always a constant at query time, because only a constant prunes: on BigQuery _dbt_max_partition, the
+    script variable dbt-bigquery declares (max of the partition column of {{ this }}) before the model's query
+    when the SQL names it (a scalar subquery in the filter is dynamic and may scan every partition); elsewhere
+    a date literal read from {{ this }} when the model runs (DuckDB then skips row groups by their min/max and
+    pushes the filter below window functions partitioned by the date, which a subquery defeats). -#}
 {% macro incremental_partition_floor(partition_date, lookback_days=0) -%}
     {{ return(adapter.dispatch('incremental_partition_floor', 'lafa')(partition_date, lookback_days | int)) }}
 {%- endmacro %}
 
 {% macro default__incremental_partition_floor(partition_date, lookback_days) -%}
-    (select cast({{ dbt.dateadd('day', -lookback_days, 'max(' ~ partition_date ~ ')') }} as date) from {{ this }})
+    {%- set floor = none -%}
+    {%- if execute -%}
+        {%- set floor = run_query(
+            'select cast(' ~ dbt.dateadd('day', -lookback_days, 'max(' ~ partition_date ~ ')') ~ ' as date) from '
+            ~ this
+        ).columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if floor is none -%}cast(null as date){%- else -%}cast('{{ floor }}' as date){%- endif -%}
 {%- endmacro %}
 
 {% macro bigquery__incremental_partition_floor(partition_date, lookback_days) -%}

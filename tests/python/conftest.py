@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated warehouse file and dbt target folder per test."""
+"""Shared fixtures: an isolated warehouse file and dbt target folder per test; the README's default fleet."""
 
 from __future__ import annotations
 
@@ -59,3 +59,17 @@ def isolated_warehouse(tmp: Path) -> Warehouse:
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
     yield isolated_warehouse(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def default_fleet(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """What `make demo` builds: the README's default fleet (`lafa generate` with no options: 25 vehicles x 90 days
+    from 2026-06-01, seed 42), loaded, then `dbt build` of every model, data test and unit test (any failure fails
+    the fixture). Shared by the end-to-end and the accuracy tests; tests only read it."""
+    wh = isolated_warehouse(tmp_path_factory.mktemp("default_fleet"))
+    generated = wh.lafa("generate", "--out", str(wh.landing))
+    assert generated.returncode == 0, generated.stderr
+    loaded = wh.lafa("load", str(wh.landing))
+    assert loaded.returncode == 0, loaded.stderr
+    wh.dbt("build")
+    return wh

@@ -67,7 +67,13 @@ def injected_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Complet
         path.write_text(text[: -len("select * from final")] + select + "\n")
     (project / "models" / "marts" / "fleet" / "fct_helper_pattern.sql").write_text(HELPER_MODEL)
     (project / "models" / "marts" / "fleet" / "fct_bare_incremental.sql").write_text(BARE_INCREMENTAL)
-    return subprocess.run([sys.executable, str(SCRIPT), "--project-dir", str(project)], capture_output=True, text=True)
+    # only the changed models: `make bq-check` checks the whole project, without false positives
+    select = " ".join([*INJECTIONS, "fct_helper_pattern", "fct_bare_incremental"])
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--project-dir", str(project), "--select", select],
+        capture_output=True,
+        text=True,
+    )
 
 
 def flagged(run: subprocess.CompletedProcess[str]) -> list[str]:
@@ -92,7 +98,8 @@ def test_an_incremental_model_without_the_bigquery_shape_is_flagged(
 
 
 def test_nothing_else_is_flagged(injected_run: subprocess.CompletedProcess[str]) -> None:
-    """No false positives on the project, nor on a model following the incremental pattern (helpers)."""
+    """No false positives on a model following the incremental pattern (helpers); the rest of the project is
+    held to zero problems by `make bq-check`."""
     expected = set(INJECTIONS) | {"fct_bare_incremental"}
     assert {line.split(" (")[0] for line in flagged(injected_run)} == expected, injected_run.stdout
 

@@ -1,4 +1,5 @@
-"""The main job on a small generated fleet: generate -> load -> dbt build, and what must hold after it."""
+"""The main job on the README's default fleet (conftest.default_fleet: generate -> load -> dbt build), and what
+must hold after it."""
 
 from __future__ import annotations
 
@@ -8,21 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Warehouse, isolated_warehouse
-
-VEHICLES, DAYS = 6, 21
+from conftest import REPO, Warehouse
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    tmp = tmp_path_factory.mktemp("e2e")
-    wh = isolated_warehouse(tmp)
-    gen = wh.lafa("generate", "--vehicles", str(VEHICLES), "--days", str(DAYS), "--out", str(wh.landing))
-    assert gen.returncode == 0, gen.stderr
-    loaded = wh.lafa("load", str(wh.landing))
-    assert loaded.returncode == 0, loaded.stderr
-    wh.dbt("build")  # every model, data test and unit test; fails the fixture on any failure
-    return wh
+def demo(default_fleet: Warehouse) -> Warehouse:
+    return default_fleet
 
 
 def _landing_rows(landing: Path, source: str) -> list[dict[str, str]]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from conftest import Warehouse, isolated_warehouse
+from conftest import Warehouse
 
 CDMX = ZoneInfo("America/Mexico_City")
 Session = tuple[str, datetime, datetime, dict[str, str]]
@@ -122,21 +122,22 @@ def _month_index(day: date) -> float:
 
 
 def reference_projection(landing: Path, con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, float | None]]:
-    """Theil-Sen by hand: slope = median pairwise slope of a vehicle's monthly estimates (fleet median of those
-    slopes for a vehicle with one month), intercept = median of soh - slope x month; evaluated at the due date
-    of the last installment of the vehicle's latest active contract."""
+    """Theil-Sen by hand over the months estimated from >= 3 sessions: slope = median pairwise slope of a
+    vehicle's monthly estimates, capped at 0, for a vehicle with >= 3 such months (else the fleet median of those
+    slopes), intercept = median of soh - slope x month; evaluated at the due date of the last installment of the
+    vehicle's latest active contract."""
     monthly: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for v, m, soh in con.execute(
         "select vehicle_id, month_start, soh_estimate_pct from marts.fct_battery_health_monthly "
-        "where soh_estimate_pct is not null"
+        "where soh_estimate_pct is not null and sessions_used >= 3"
     ).fetchall():
         monthly[v].append((_month_index(m), soh))
-    slopes = {
-        v: statistics.median((b[1] - a[1]) / (b[0] - a[0]) for a, b in combinations(sorted(points), 2))
+    slopes = {  # a trend of its own from 3 months on; never rising
+        v: min(0.0, statistics.median((b[1] - a[1]) / (b[0] - a[0]) for a, b in combinations(sorted(points), 2)))
         for v, points in monthly.items()
-        if len(points) > 1
+        if len(points) >= 3
     }
-    fleet_slope = statistics.median(slopes.values())
+    fleet_slope = statistics.median(slopes.values()) if slopes else 0.0
     ends: dict[str, tuple[datetime, date]] = {}
     for path in sorted((landing / "lto_contracts").glob("*.csv")):
         with path.open(newline="") as f:
@@ -158,13 +159,8 @@ def reference_projection(landing: Path, con: duckdb.DuckDBPyConnection) -> dict[
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    tmp = tmp_path_factory.mktemp("accuracy")
-    wh = isolated_warehouse(tmp)
-    assert wh.lafa("generate", "--out", str(wh.landing)).returncode == 0  # the README's default fleet
-    assert wh.lafa("load", str(wh.landing)).returncode == 0
-    wh.dbt("build", "-s", "+fct_battery_soh_projection", "+fct_charging_sessions", "--indirect-selection", "cautious")
-    return wh
+def fleet(default_fleet: Warehouse) -> Warehouse:
+    return default_fleet  # the README's default fleet, built by conftest
 
 
 def test_charging_session_detection_against_truth(fleet: Warehouse) -> None:

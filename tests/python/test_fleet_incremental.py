@@ -70,7 +70,7 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         full, wh.landing, ignore=lambda d, names: [n for n in names if (full / "telematics" / n) in held_back]
     )
     assert wh.lafa("load", str(wh.landing)).returncode == 0
-    wh.dbt("build", "--full-refresh")
+    wh.dbt("run", "--full-refresh")  # every model (the data and unit tests run in the end-to-end test)
     before = wh.query("select count(*) from staging.stg_telematics__vehicle_stats")[0][0]
 
     # one more day arrives, with readings two days late
@@ -78,7 +78,7 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         shutil.copy(path, wh.landing / "telematics" / path.name)
     write_telematics(wh.landing, "late.jsonl", _late_messages())
     assert wh.lafa("load", str(wh.landing)).returncode == 0
-    wh.dbt("build")  # incremental
+    wh.dbt("build", "-s", "source:telematics+")  # incremental, with the data tests of every model it touches
     incremental = _snapshot(wh)
     assert wh.query("select count(*) from staging.stg_telematics__vehicle_stats")[0][0] > before
     late_day = START + timedelta(days=DAYS - 3)
@@ -87,7 +87,7 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         f"and started_at = '{late_day} 09:00:30'"
     ) == [(1,)]
 
-    wh.dbt("build", "--full-refresh")
+    wh.dbt("run", "--full-refresh", "-s", "source:telematics+")
     refreshed = _snapshot(wh)
     for table in MODELS:
         assert incremental[table] == refreshed[table], table

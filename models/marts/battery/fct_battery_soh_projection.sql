@@ -1,7 +1,8 @@
-{#- Where each battery is heading, for residual value: a Theil-Sen fit of the vehicle's monthly SoH estimates
+{#- Where each battery is heading, for residual value: a Theil-Sen fit of the vehicle's reliable monthly SoH estimates
     (slope = median of the slopes between every pair of months; intercept = median of soh - slope x month),
-    evaluated at the due date of the last installment of the vehicle's active LTO contract. Vehicles with a
-    single month of estimates use the fleet's median slope through their own point. -#}
+    evaluated at the due date of the last installment of the vehicle's active LTO contract. A vehicle needs
+    var soh_trend_min_months (3) reliable months for a trend of its own (two close months tilt it by their
+    noise); the others use the fleet's median slope through their own points. A rising trend counts as flat. -#}
 with monthly as (
     select
         vehicle_id,
@@ -9,7 +10,9 @@ with monthly as (
         soh_estimate_pct,
         {{ month_number('month_start') }} as month_index
     from {{ ref('fct_battery_health_monthly') }}
-    where soh_estimate_pct is not null
+    -- only months whose estimate rests on enough sessions: a month of one or two sessions (a month that has just
+    -- started) would tilt a two-point trend by a point or more, which years of extrapolation turn into tens
+    where soh_estimate_pct is not null and is_estimate_reliable
 ),
 
 contracts as (
@@ -38,11 +41,20 @@ pair_slopes as (
         on earlier.vehicle_id = later.vehicle_id and earlier.month_index < later.month_index
 ),
 
+trended_vehicles as (
+    select vehicle_id
+    from monthly
+    group by 1
+    having count(*) >= {{ var('soh_trend_min_months') }}
+),
+
 vehicle_slopes as (
     select
-        vehicle_id,
-        {{ median('slope') }} as slope_pct_per_month
+        pair_slopes.vehicle_id,
+        -- batteries do not gain capacity: a rising fit is estimation noise, read as flat
+        least({{ median('pair_slopes.slope') }}, 0) as slope_pct_per_month
     from pair_slopes
+    inner join trended_vehicles on pair_slopes.vehicle_id = trended_vehicles.vehicle_id
     group by 1
 ),
 
