@@ -70,7 +70,8 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         full, wh.landing, ignore=lambda d, names: [n for n in names if (full / "telematics" / n) in held_back]
     )
     assert wh.lafa("load", str(wh.landing)).returncode == 0
-    wh.dbt("run", "--full-refresh")  # every model (the data and unit tests run in the end-to-end test)
+    # seeds and every model (their data and unit tests run in the end-to-end test)
+    wh.dbt("build", "--full-refresh", "--resource-type", "seed", "--resource-type", "model")
     before = wh.query("select count(*) from staging.stg_telematics__vehicle_stats")[0][0]
 
     # one more day arrives, with readings two days late
