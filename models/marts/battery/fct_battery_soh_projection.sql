@@ -1,5 +1,5 @@
-{#- Where each battery is heading, for residual value: a Theil-Sen fit of the vehicle's reliable monthly SoH estimates
-    (slope = median of the slopes between every pair of months; intercept = median of soh - slope x month),
+{#- Where each battery is heading, for residual value: a Theil-Sen fit of the vehicle's reliable monthly SoH
+    estimates (slope = median of the slopes between every pair of months; intercept = median of soh - slope x month),
     evaluated at the due date of the last installment of the vehicle's active LTO contract. A vehicle needs
     var soh_trend_min_months (3) reliable months for a trend of its own (two close months tilt it by their
     noise); the others use the fleet's median slope through their own points. A rising trend counts as flat. -#}
