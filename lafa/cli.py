@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from lafa.warehouse import DEFAULT_DUCKDB_PATH, duckdb_path
@@ -23,6 +23,13 @@ def _generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         ping_seconds=args.ping_seconds,
     )
+    last_day = config.start + timedelta(days=config.days - 1)
+    if last_day >= date.today():
+        print(
+            f"warning: the fleet runs to {last_day}; the loader quarantines readings dated in the future "
+            "(choose an earlier --start)",
+            file=sys.stderr,
+        )
     started = time.monotonic()
     try:
         counts = generate_fleet(config, args.out, progress=lambda msg: print(f"  {msg}", file=sys.stderr))
@@ -111,7 +118,7 @@ def _status(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from lafa.demo import run_demo
 
-    return run_demo(vehicles=args.vehicles, days=args.days, seed=args.seed, landing=args.landing)
+    return run_demo(vehicles=args.vehicles, days=args.days, start=args.start, seed=args.seed, landing=args.landing)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--vehicles", type=int, default=25, help="fleet size (default 25)")
     demo.add_argument("--days", type=int, default=90, help="days simulated (default 90)")
+    demo.add_argument("--start", type=date.fromisoformat, default=date(2026, 6, 1), help="first day (YYYY-MM-DD)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     demo.add_argument("--landing", type=Path, default=DEFAULT_LANDING, help="landing folder")
     demo.set_defaults(func=_demo)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from lafa.warehouse import connect, duckdb_path
@@ -39,7 +40,7 @@ def mart_row_counts() -> dict[str, int]:
         return {t: con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
 
 
-def run_demo(vehicles: int, days: int, seed: int, landing: Path) -> int:
+def run_demo(vehicles: int, days: int, start: date, seed: int, landing: Path) -> int:
     from lafa.cli import main as lafa
 
     started = time.monotonic()
@@ -47,7 +48,13 @@ def run_demo(vehicles: int, days: int, seed: int, landing: Path) -> int:
         print(f"== using the existing landing folder {landing} (delete it to regenerate)")
     else:
         print(f"== generating {vehicles} vehicles x {days} days into {landing}")
-        lafa(["generate", "--vehicles", str(vehicles), "--days", str(days), "--seed", str(seed), "--out", str(landing)])
+        lafa(
+            [
+                "generate",
+                *("--vehicles", str(vehicles), "--days", str(days), "--start", start.isoformat()),
+                *("--seed", str(seed), "--out", str(landing)),
+            ]
+        )
     print(f"== loading {landing} into {duckdb_path()}")
     load_status = lafa(["load", str(landing)])
     print("== dbt build")
