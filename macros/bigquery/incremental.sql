@@ -3,7 +3,7 @@
         {{ config(**event_incremental_config('recorded_date')) }}
         ...
         {% if is_incremental() %}
-            where recorded_date >= {{ incremental_partition_floor('recorded_date', var('telematics_lookback_days', 3)) }}
+            where recorded_date >= {{ incremental_partition_floor('recorded_date', var('telematics_lookback_days')) }}
         {% endif %}
 
     BigQuery: partitioned by the event date (day), clustered (default: vehicle_id); insert_overwrite

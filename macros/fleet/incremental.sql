@@ -3,5 +3,5 @@
     --full-refresh), minus one more day for neighbours (next ping, sessions) that straddle the boundary.
     Built on incremental_partition_floor (macros/bigquery/incremental.sql), so BigQuery prunes partitions. -#}
 {% macro telematics_rebuild_from(date_column) -%}
-    {{ incremental_partition_floor(date_column, (var('telematics_lookback_days', 3) | int) + 1) }}
+    {{ incremental_partition_floor(date_column, (var('telematics_lookback_days') | int) + 1) }}
 {%- endmacro %}

@@ -8,13 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import REPO, Warehouse
-
-
-@pytest.fixture(scope="module")
-def demo(default_fleet: Warehouse) -> Warehouse:
-    return default_fleet
 
 
 def _landing_rows(landing: Path, source: str) -> list[dict[str, str]]:
@@ -25,24 +19,24 @@ def _landing_rows(landing: Path, source: str) -> list[dict[str, str]]:
     return rows
 
 
-def test_every_landing_row_is_loaded_or_quarantined(demo: Warehouse) -> None:
-    offered, loaded, quarantined = demo.query(
+def test_every_landing_row_is_loaded_or_quarantined(default_fleet: Warehouse) -> None:
+    offered, loaded, quarantined = default_fleet.query(
         "select sum(rows_offered), sum(rows_loaded), sum(rows_quarantined) from raw._load_log"
     )[0]
     assert offered == loaded + quarantined
     lines = sum(
         sum(1 for line in p.read_text(encoding="utf-8").splitlines() if line.strip()) - (p.suffix == ".csv")
-        for p in demo.landing.rglob("*.*")
+        for p in default_fleet.landing.rglob("*.*")
         if "_truth" not in p.parts and p.suffix in (".csv", ".jsonl")
     )
     assert offered == lines  # counted from the files, independently of the loader
 
 
-def test_no_personal_data_reaches_the_marts(demo: Warehouse) -> None:
-    drivers = _landing_rows(demo.landing, "drivers")
+def test_no_personal_data_reaches_the_marts(default_fleet: Warehouse) -> None:
+    drivers = _landing_rows(default_fleet.landing, "drivers")
     assert drivers, "the generated fleet has drivers"
     secrets = {v.strip().lower() for d in drivers for v in (d["full_name"], d["phone"], d["curp"]) if v.strip()}
-    columns = demo.query(
+    columns = default_fleet.query(
         "select table_name, column_name, data_type from information_schema.columns where table_schema = 'marts'"
     )
     assert not [c for c in columns if any(p in c[1] for p in ("name", "phone", "curp", "email", "address"))]
@@ -50,25 +44,28 @@ def test_no_personal_data_reaches_the_marts(demo: Warehouse) -> None:
         if data_type == "VARCHAR":
             values = {
                 r[0].strip().lower()
-                for r in demo.query(f'select distinct "{column}" from marts."{table}" where "{column}" is not null')
+                for r in default_fleet.query(
+                    f'select distinct "{column}" from marts."{table}" where "{column}" is not null'
+                )
             }
             assert not values & secrets, f"marts.{table}.{column} carries personal data"
 
 
-def test_marts_have_rows_for_the_generated_fleet(demo: Warehouse) -> None:
-    vehicles = {r["vehicle_id"].strip() for r in _landing_rows(demo.landing, "vehicles")}
-    days = demo.query("select count(distinct vehicle_id), count(*) from marts.fct_vehicle_daily")[0]
+def test_marts_have_rows_for_the_generated_fleet(default_fleet: Warehouse) -> None:
+    vehicles = {r["vehicle_id"].strip() for r in _landing_rows(default_fleet.landing, "vehicles")}
+    days = default_fleet.query("select count(distinct vehicle_id), count(*) from marts.fct_vehicle_daily")[0]
     assert 0 < days[0] <= len(vehicles)
     assert days[1] >= days[0]
-    as_of = demo.query("select max(as_of_date) from marts.fct_lto_contract_daily")[0][0]
+    as_of = default_fleet.query("select max(as_of_date) from marts.fct_lto_contract_daily")[0][0]
     signed = {
         r[0]
-        for r in demo.query(
+        for r in default_fleet.query(
             f"select contract_id from staging.stg_lending__lto_contracts where signed_date <= '{as_of}'"
         )
     }
-    assert len(signed) == len({r["contract_id"].strip() for r in _landing_rows(demo.landing, "lto_contracts")})
-    assert {r[0] for r in demo.query("select distinct contract_id from marts.fct_lto_contract_daily")} == signed
+    assert len(signed) == len({r["contract_id"].strip() for r in _landing_rows(default_fleet.landing, "lto_contracts")})
+    contracts = default_fleet.query("select distinct contract_id from marts.fct_lto_contract_daily")
+    assert {r[0] for r in contracts} == signed
 
 
 def test_cli_explains_every_subcommand() -> None:

@@ -158,31 +158,26 @@ def reference_projection(landing: Path, con: duckdb.DuckDBPyConnection) -> dict[
     return out
 
 
-@pytest.fixture(scope="module")
-def fleet(default_fleet: Warehouse) -> Warehouse:
-    return default_fleet  # the README's default fleet, built by conftest
-
-
-def test_charging_session_detection_against_truth(fleet: Warehouse) -> None:
-    with fleet.connect() as con:
-        recall, precision = session_detection(fleet.landing, con)
-        kinds, energy = session_attributes(fleet.landing, con)
+def test_charging_session_detection_against_truth(default_fleet: Warehouse) -> None:
+    with default_fleet.connect() as con:
+        recall, precision = session_detection(default_fleet.landing, con)
+        kinds, energy = session_attributes(default_fleet.landing, con)
     assert recall >= 0.98
     assert precision >= 0.98
     assert kinds >= 0.98  # charger and location type from the matched OCPP export (home when none)
     assert energy >= 0.98  # grid energy: OCPP meter delta, or telematics energy / AC efficiency at home
 
 
-def test_monthly_soh_estimate_against_truth(fleet: Warehouse) -> None:
-    with fleet.connect() as con:
-        share, months, _ = soh_accuracy(fleet.landing, con)
+def test_monthly_soh_estimate_against_truth(default_fleet: Warehouse) -> None:
+    with default_fleet.connect() as con:
+        share, months, _ = soh_accuracy(default_fleet.landing, con)
     assert months >= 50
     assert share >= 0.9
 
 
-def test_soh_projection_is_a_theil_sen_fit_to_contract_end(fleet: Warehouse) -> None:
-    with fleet.connect() as con:
-        expected = reference_projection(fleet.landing, con)
+def test_soh_projection_is_a_theil_sen_fit_to_contract_end(default_fleet: Warehouse) -> None:
+    with default_fleet.connect() as con:
+        expected = reference_projection(default_fleet.landing, con)
         actual = {
             v: (method, projected)
             for v, method, projected in con.execute(
