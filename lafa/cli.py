@@ -22,6 +22,7 @@ def _generate(args: argparse.Namespace) -> int:
         start=args.start,
         seed=args.seed,
         ping_seconds=args.ping_seconds,
+        initial_share=args.initial_share,
     )
     last_day = config.start + timedelta(days=config.days - 1)
     if last_day >= date.today():
@@ -140,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--vehicles", type=int, default=25, help="fleet size at the end (default 25)")
     gen.add_argument("--days", type=int, default=90, help="days simulated (default 90)")
+    gen.add_argument(
+        "--initial-share",
+        type=float,
+        default=0.5,
+        help="share of the fleet that exists on day 0, the rest is bought over the horizon "
+        "(default 0.5; 1.0 = a steady fleet, as scripts/bench uses)",
+    )
     gen.add_argument("--start", type=date.fromisoformat, default=date(2026, 6, 1), help="first day (YYYY-MM-DD)")
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.add_argument(

@@ -19,7 +19,8 @@ from lafa.simulate.vehicle import UTC_OFFSET, Driver, Session, VehicleState, fad
 
 @dataclass(frozen=True)
 class FleetConfig:
-    vehicles: int = 25  # vehicles at the end of the horizon (about half exist on day 0)
+    vehicles: int = 25  # vehicles at the end of the horizon
+    initial_share: float = 0.5  # share of them that exists on day 0; the rest is bought evenly over the horizon
     days: int = 90
     start: date = date(2026, 6, 1)
     seed: int = 42
@@ -88,7 +89,7 @@ class _Fleet:
 
     def _plan_acquisitions(self) -> None:
         rng = random.Random(f"lafa-{self.c.seed}-acquisitions")
-        initial = max(1, self.c.vehicles // 2)
+        initial = max(1, int(self.c.vehicles * self.c.initial_share))
         self.acquisitions: dict[date, list[int]] = {}
         for n in range(1, self.c.vehicles + 1):
             if n <= initial:
@@ -541,4 +542,6 @@ def generate_fleet(config: FleetConfig, out: Path, progress: Callable[[str], Non
         raise ValueError("--ping-seconds must be a multiple of 60 between 60 and 900 (the simulation steps a minute)")
     if config.vehicles < 1 or config.days < 1:
         raise ValueError("--vehicles and --days must be at least 1")
+    if not 0 < config.initial_share <= 1:
+        raise ValueError("--initial-share must be above 0 and at most 1")
     return _Fleet(config, out).run(progress)
