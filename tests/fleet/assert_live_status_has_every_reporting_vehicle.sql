@@ -4,7 +4,7 @@ with live as (
 ),
 
 reporting as (
-    select count(distinct vehicle_id) as reporting_vehicles from {{ ref('stg_telematics__vehicle_stats') }}
+    select count(distinct vehicle_id) as reporting_vehicles from {{ ref('int_fleet__telematics_intervals') }}
 )
 
 select

@@ -1,7 +1,8 @@
 {{ config(**event_incremental_config('recorded_date')) }}
 {#- One row per telematics message with the time to the same vehicle's next message: the single ordered
-    pass over the pings that the daily grain and the charging sessions both build on. Incremental runs
-    rebuild whole local days from telematics_rebuild_from() on, reading one extra day of context. -#}
+    pass over the pings that the daily grain and the charging sessions both build on, and the one table that
+    persists the staging view's rows (with its key tests). Incremental runs rebuild whole local days from
+    telematics_rebuild_from() on; the date filters pass through the view into the raw scan. -#}
 with pings as (
     select
         message_id,
@@ -17,7 +18,11 @@ with pings as (
         speed_kph
     from {{ ref('stg_telematics__vehicle_stats') }}
     {% if is_incremental() %}
-        where recorded_date >= {{ telematics_rebuild_from('recorded_date') }}
+        {%- set rebuild_from = telematics_rebuild_from('recorded_date') %}
+        -- the local day starts after UTC midnight (UTC-6): the recorded_at bound only prunes raw partitions
+        where
+            recorded_date >= {{ rebuild_from }}
+            and recorded_at >= {{ dbt.cast(rebuild_from, api.Column.translate_type('timestamp')) }}
     {% endif %}
 ),
 

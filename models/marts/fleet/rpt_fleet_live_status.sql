@@ -1,19 +1,32 @@
 {#- The latest state of every vehicle that ever reported. "Now" is the newest reading of the whole fleet (var
     live_status_as_of overrides), so a vehicle is silent relative to the rest of the fleet even when the
     pipeline itself runs late. Alerts (thresholds in seed fleet_alert_thresholds): telematics_silent, else
-    low_soc_not_charging. Ranking every ping is cheap: DuckDB turns row_number() = 1 into a top-1 per vehicle
-    (0.35 s for 14.6 M pings; a join to each vehicle's last day from fct_vehicle_daily measured 1.5 s). -#}
-with intervals as (
+    low_soc_not_charging. Only each vehicle's last day of readings is ranked: finding that day reads two
+    columns of every ping, the ranking reads one day (docs/fleet_battery.md, "Performance"). -#}
+with last_days as (
     select
-        message_id,
         vehicle_id,
-        recorded_at,
-        soc_pct,
-        charge_state,
-        odometer_km,
-        battery_temp_c
+        max(recorded_date) as last_date
     from {{ ref('int_fleet__telematics_intervals') }}
     where not is_suspect
+    group by 1
+),
+
+last_day_readings as (
+    select
+        readings.message_id,
+        readings.vehicle_id,
+        readings.recorded_at,
+        readings.soc_pct,
+        readings.charge_state,
+        readings.odometer_km,
+        readings.battery_temp_c
+    from {{ ref('int_fleet__telematics_intervals') }} as readings
+    inner join last_days
+        on
+            readings.vehicle_id = last_days.vehicle_id
+            and readings.recorded_date = last_days.last_date
+    where not readings.is_suspect
 ),
 
 thresholds as (
@@ -35,7 +48,7 @@ latest as (
         select
             *,
             row_number() over (partition by vehicle_id order by recorded_at desc, message_id desc) as recency_rank
-        from intervals
+        from last_day_readings
     ) as ranked
     where recency_rank = 1
 ),

@@ -1,25 +1,35 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('merge' if target.type == 'bigquery' else 'append'),
-    partition_by=({'field': 'recorded_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
-    cluster_by=(['vehicle_id'] if target.type == 'bigquery' else none),
-    on_schema_change='fail',
-) }}
-{#- Incremental on load time: each run reads only rows loaded since the last one, so the raw pings are
-    scanned once. Pub/Sub delivers at least once: the first delivery of a messageId is kept (later
-    deliveries carry the same payload and are skipped, also across runs). -#}
+{#- A view: the raw pings are read once per build, by int_fleet__telematics_intervals, which persists these
+    rows (1:1) and carries the key tests of both (docs/fleet_battery.md, "Performance": a staging table cost
+    a second full write of every ping). Pub/Sub delivers at least once: the first delivery of a messageId is
+    kept. A redelivery repeats the payload, so the dedupe partitions by message and reading time: a filter
+    on recorded_at or recorded_date downstream then reaches the raw scan (only those days are read). -#}
 with source as (
-    select * from {{ source('telematics', 'telematics') }}
-    {% if is_incremental() %}
-        where _loaded_at > (select max(this_run.loaded_at) from {{ this }} as this_run)
-    {% endif %}
+    select
+        message_id,
+        vehicle_id,
+        event_time,
+        publish_time,
+        ev_state_of_charge_milli_percent,
+        ev_charging_status,
+        ev_charging_energy_micro_wh,
+        obd_odometer_meters,
+        ev_average_battery_temperature_milli_celsius,
+        ev_battery_state_of_health_milli_percent,
+        gps_latitude,
+        gps_longitude,
+        gps_speed_miles_per_hour,
+        attributes_provider,
+        _loaded_at,
+        _file,
+        _row_number
+    from {{ source('telematics', 'telematics') }}
 ),
 
 first_delivery as (
     select
         *,
         row_number() over (
-            partition by message_id
+            partition by message_id, event_time
             order by publish_time, _loaded_at, _file, _row_number
         ) as delivery_rank
     from source
@@ -52,14 +62,3 @@ final as (
 )
 
 select * from final
-{% if is_incremental() %}
-    -- a redelivery of a message kept by an earlier run (same reading, so the same recorded_date)
-    where not exists (
-        select 1
-        from {{ this }} as kept
-        where
-            kept.message_id = final.message_id
-            and kept.recorded_date = final.recorded_date
-            and kept.recorded_date >= (select min(new_rows.recorded_date) from final as new_rows)
-    )
-{% endif %}
