@@ -13,6 +13,8 @@
     scripts/check_bigquery.py fails any incremental model that is not partitioned by a date and clustered
     on BigQuery, uses another strategy there, or whose incremental SQL does not filter the partition column. -#}
 {% macro event_incremental_config(partition_date, cluster_by=['vehicle_id'], unique_key=none) -%}
+    {#- meta.partition_date: where data tests find the date when var data_tests_recent_days is set
+        (macros/get_where_subquery.sql) -#}
     {%- if target.type == 'bigquery' -%}
         {%- set config = {
             'materialized': 'incremental',
@@ -20,6 +22,7 @@
             'partition_by': {'field': partition_date, 'data_type': 'date', 'granularity': 'day'},
             'cluster_by': cluster_by,
             'on_schema_change': 'fail',
+            'meta': {'partition_date': partition_date},
         } -%}
         {%- if unique_key is not none -%}
             {%- do config.update({'unique_key': unique_key}) -%}
@@ -31,6 +34,7 @@
             'incremental_strategy': 'delete+insert',
             'unique_key': partition_date if unique_key is none else unique_key,
             'on_schema_change': 'fail',
+            'meta': {'partition_date': partition_date},
         }) }}
     {%- endif -%}
 {%- endmacro %}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import date, timedelta
 
+import duckdb
 import pytest
 from builders import envelope, ping, write_telematics
 from conftest import Warehouse, isolated_warehouse
@@ -92,6 +93,23 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
     refreshed = _snapshot(wh)
     for table in MODELS:
         assert incremental[table] == refreshed[table], table
+
+    # var data_tests_recent_days (the daily job): tests read only the last N days of the event-partitioned models
+    first_day, last_built = wh.query(
+        "select min(recorded_date), max(recorded_date) from intermediate.int_fleet__telematics_intervals"
+    )[0]
+    recent = ["--vars", "{data_tests_recent_days: 3}"]
+    unique_test = ["-s", "test_name:unique,int_fleet__telematics_intervals"]
+    assert wh.dbt("test", *unique_test, *recent).returncode == 0
+    for day, caught_by_recent in ((first_day, False), (last_built - timedelta(days=2), True)):
+        with duckdb.connect(str(wh.path)) as con:  # a second copy of one reading of that day
+            con.execute(
+                "insert into intermediate.int_fleet__telematics_intervals "
+                "select * from intermediate.int_fleet__telematics_intervals where recorded_date = ? limit 1",
+                [day],
+            )
+        assert wh.dbt("test", *unique_test, check=False).returncode == 1, day  # every row: always caught
+        assert (wh.dbt("test", *unique_test, *recent, check=False).returncode == 1) is caught_by_recent, day
 
 
 if __name__ == "__main__":
