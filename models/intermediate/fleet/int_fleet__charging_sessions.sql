@@ -19,42 +19,39 @@ with charging_pings as (
         {% endif %}
 ),
 
-with_previous as (
+with_neighbours as (
     select
         *,
-        lag(recorded_at) over vehicle_timeline as previous_recorded_at
+        lag(recorded_at) over vehicle_timeline as previous_recorded_at,
+        lead(recorded_at) over vehicle_timeline as next_recorded_at
     from charging_pings
     window vehicle_timeline as (partition by vehicle_id order by recorded_at, message_id)
+),
+
+-- a session's first ping has no charging ping within the gap before it, its last none within the gap after it
+edges as (
+    select
+        *,
+        coalesce(
+            {{ minutes_between('previous_recorded_at', 'recorded_at') }} > {{ var('charging_session_gap_minutes') }},
+            true
+        ) as is_session_start,
+        coalesce(
+            {{ minutes_between('recorded_at', 'next_recorded_at') }} > {{ var('charging_session_gap_minutes') }},
+            true
+        ) as is_session_end
+    from with_neighbours
 ),
 
 islands as (
     select
         *,
-        sum(
-            case
-                when
-                    previous_recorded_at is null
-                    or {{ minutes_between('previous_recorded_at', 'recorded_at') }}
-                    > {{ var('charging_session_gap_minutes') }}
-                    then 1
-                else 0
-            end
-        ) over (
+        sum(case when is_session_start then 1 else 0 end) over (
             partition by vehicle_id
             order by recorded_at, message_id
             rows between unbounded preceding and current row
         ) as session_number
-    from with_previous
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (partition by vehicle_id, session_number order by recorded_at, message_id) as ping_rank,
-        row_number() over (
-            partition by vehicle_id, session_number order by recorded_at desc, message_id desc
-        ) as ping_rank_desc
-    from islands
+    from edges
 ),
 
 sessions as (
@@ -64,10 +61,10 @@ sessions as (
         min(recorded_at) as started_at,
         max(recorded_at) as ended_at,
         count(*) as ping_count,
-        max(case when ping_rank = 1 then soc_pct end) as soc_start_pct,
-        max(case when ping_rank_desc = 1 then soc_pct end) as soc_end_pct,
+        max(case when is_session_start then soc_pct end) as soc_start_pct,
+        max(case when is_session_end then soc_pct end) as soc_end_pct,
         max(charging_energy_kwh) as telematics_energy_kwh
-    from ranked
+    from islands
     group by 1, 2
 ),
 
