@@ -12,7 +12,7 @@ from conftest import Warehouse, isolated_warehouse
 
 START, DAYS = date(2026, 4, 1), 8
 MODELS = {
-    "staging.stg_telematics__vehicle_stats": "message_id",
+    "staging.stg_telematics__vehicle_stats": "message_id, published_at, loaded_at, source_file, source_row_number",
     "intermediate.int_fleet__telematics_intervals": "message_id",
     "intermediate.int_fleet__charging_sessions": "session_id",
     "marts.fct_vehicle_daily": "vehicle_id, activity_date",

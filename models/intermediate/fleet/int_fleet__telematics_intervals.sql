@@ -1,14 +1,21 @@
 {{ config(**event_incremental_config('recorded_date')) }}
-{#- One row per telematics message with the time to the same vehicle's next message: the single ordered
-    pass over the pings that the daily grain and the charging sessions both build on, and the one table that
-    persists the staging view's rows (with its key tests). Incremental runs rebuild whole local days from
-    telematics_rebuild_from() on; the date filters pass through the view into the raw scan. -#}
-with pings as (
+{#- One row per telematics message (its first delivery) with the time to the same vehicle's next message: the
+    single ordered pass over the pings that the daily grain and the charging sessions both build on. One sort
+    serves the dedupe and the next message (DESIGN.md: it beats two passes): in each vehicle's timeline the
+    deliveries of a message are adjacent (same reading time), latest delivery first, so the first delivery is
+    the last row of its run and the row after it belongs to the next message. Incremental runs rebuild whole
+    local days from telematics_rebuild_from() on; the date filters pass through the staging view into the raw
+    scan, and every delivery of a message falls on the same day. -#}
+with deliveries as (
     select
         message_id,
         vehicle_id,
         recorded_at,
         recorded_date,
+        published_at,
+        loaded_at,
+        source_file,
+        source_row_number,
         soc_pct,
         charge_state,
         charging_energy_kwh,
@@ -29,9 +36,29 @@ with pings as (
 with_next as (
     select
         *,
+        lead(message_id) over vehicle_timeline as next_message_id,
         lead(recorded_at) over vehicle_timeline as next_recorded_at
-    from pings
-    window vehicle_timeline as (partition by vehicle_id order by recorded_at, message_id)
+    from deliveries
+    -- delivery order (publish time, then load order; the loader requires a publish time) reversed within a message
+    window vehicle_timeline as (
+        partition by vehicle_id
+        order by
+            recorded_at asc,
+            message_id asc,
+            published_at desc,
+            loaded_at desc,
+            source_file desc,
+            source_row_number desc
+    )
+),
+
+first_deliveries as (
+    select *
+    from with_next
+    where
+        next_message_id is null
+        or next_message_id != message_id
+        or next_recorded_at != recorded_at
 ),
 
 final as (
@@ -57,7 +84,7 @@ final as (
                 then {{ minutes_between('recorded_at', 'next_recorded_at') }}
             else 0
         end as observed_minutes
-    from with_next
+    from first_deliveries
 )
 
 select * from final

@@ -1,8 +1,8 @@
-{#- A view: the raw pings are read once per build, by int_fleet__telematics_intervals, which persists these
-    rows (1:1) and carries the key tests of both (docs/fleet_battery.md, "Performance": a staging table cost
-    a second full write of every ping). Pub/Sub delivers at least once: the first delivery of a messageId is
-    kept. A redelivery repeats the payload, so the dedupe partitions by message and reading time: a filter
-    on recorded_at or recorded_date downstream then reaches the raw scan (only those days are read). -#}
+{#- One row per delivery of a telematics message: renamed, typed, units converted. Pub/Sub delivers at least
+    once, so a messageId can appear more than once (same payload). The first delivery is kept downstream, in
+    int_fleet__telematics_intervals, by the same ordered pass over each vehicle's pings that finds the next
+    message (one sort for both; docs/fleet_battery.md, "Incremental design"). A view: that model is its only
+    reader and reads it once per build; a filter on recorded_date or recorded_at reaches the raw scan. -#}
 with source as (
     select
         message_id,
@@ -23,16 +23,6 @@ with source as (
         _file,
         _row_number
     from {{ source('telematics', 'telematics') }}
-),
-
-first_delivery as (
-    select
-        *,
-        row_number() over (
-            partition by message_id, event_time
-            order by publish_time, _loaded_at, _file, _row_number
-        ) as delivery_rank
-    from source
 ),
 
 final as (
@@ -56,9 +46,10 @@ final as (
         gps_longitude as longitude,
         gps_speed_miles_per_hour * 1.609344 as speed_kph,
         {{ clean_category('attributes_provider') }} as provider,
-        _loaded_at as loaded_at
-    from first_delivery
-    where delivery_rank = 1
+        _loaded_at as loaded_at,
+        _file as source_file,
+        _row_number as source_row_number
+    from source
 )
 
 select * from final
