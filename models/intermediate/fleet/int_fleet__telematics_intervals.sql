@@ -26,10 +26,11 @@ with deliveries as (
     from {{ ref('stg_telematics__vehicle_stats') }}
     {% if is_incremental() %}
         {%- set rebuild_from = telematics_rebuild_from('recorded_date') %}
-        -- the local day starts after UTC midnight (UTC-6): the recorded_at bound only prunes raw partitions
+        -- the recorded_at bound only lets the raw scan prune by event time; a local day starts at most 14 h
+        -- before its UTC midnight, so the UTC day before is safe for any var lafa_timezone
         where
             recorded_date >= {{ rebuild_from }}
-            and recorded_at >= {{ dbt.cast(rebuild_from, api.Column.translate_type('timestamp')) }}
+            and recorded_at >= {{ dbt.cast(dbt.dateadd('day', -1, rebuild_from), api.Column.translate_type('timestamp')) }}
     {% endif %}
 ),
 
