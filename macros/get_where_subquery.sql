@@ -33,10 +33,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set relation = api.Relation.create(database=tested.database, schema=tested.schema, identifier=tested.alias) -%}
-    {%- set floor = run_query(
-        'select cast(' ~ dbt.dateadd('day', 1 - (days | int), 'max(' ~ partition_date ~ ')') ~ ' as date) from '
-        ~ relation
-    ).columns[0].values()[0] -%}
+    {%- set floor = latest_date_minus(relation, partition_date, (days | int) - 1) -%}
     {%- if floor is none -%}
         {{ return('') }}
     {%- endif -%}

@@ -50,14 +50,18 @@
 {%- endmacro %}
 
 {% macro default__incremental_partition_floor(partition_date, lookback_days) -%}
-    {%- set floor = none -%}
-    {%- if execute -%}
-        {%- set floor = run_query(
-            'select cast(' ~ dbt.dateadd('day', -lookback_days, 'max(' ~ partition_date ~ ')') ~ ' as date) from '
-            ~ this
-        ).columns[0].values()[0] -%}
-    {%- endif -%}
+    {%- set floor = latest_date_minus(this, partition_date, lookback_days) -%}
     {%- if floor is none -%}cast(null as date){%- else -%}cast('{{ floor }}' as date){%- endif -%}
+{%- endmacro %}
+
+{#- max(date_column) of a relation minus `days`, read now (a Python date; none when empty or at parse time). -#}
+{% macro latest_date_minus(relation, date_column, days) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(run_query(
+        'select cast(' ~ dbt.dateadd('day', -days, 'max(' ~ date_column ~ ')') ~ ' as date) from ' ~ relation
+    ).columns[0].values()[0]) }}
 {%- endmacro %}
 
 {% macro bigquery__incremental_partition_floor(partition_date, lookback_days) -%}
