@@ -14,15 +14,13 @@ with deliveries as (
         recorded_date,
         published_at,
         loaded_at,
-        source_file,
         source_row_number,
         soc_pct,
         charge_state,
         charging_energy_kwh,
         odometer_km,
         battery_temp_c,
-        oem_soh_pct,
-        speed_kph
+        oem_soh_pct
     from {{ ref('stg_telematics__vehicle_stats') }}
     {% if is_incremental() %}
         {%- set rebuild_from = telematics_rebuild_from('recorded_date') %}
@@ -40,7 +38,10 @@ with_next as (
         lead(message_id) over vehicle_timeline as next_message_id,
         lead(recorded_at) over vehicle_timeline as next_recorded_at
     from deliveries
-    -- delivery order (publish time, then load order; the loader requires a publish time) reversed within a message
+    -- delivery order (publish time, then load time and line; the loader requires a publish time) reversed within
+    -- a message. Deliveries that tie on all three carry the same payload (one Pub/Sub publish), and no lineage
+    -- column leaves this model, so the output does not depend on which one is kept. The file name is not a key:
+    -- a long string in the sort cost ~1 s per 20 M pings (docs/fleet_battery.md, "Performance").
     window vehicle_timeline as (
         partition by vehicle_id
         order by
@@ -48,7 +49,6 @@ with_next as (
             message_id asc,
             published_at desc,
             loaded_at desc,
-            source_file desc,
             source_row_number desc
     )
 ),
@@ -77,8 +77,6 @@ final as (
         odometer_km,
         battery_temp_c,
         oem_soh_pct,
-        speed_kph,
-        next_recorded_at,
         -- a gap longer than the max means the vehicle was off: that time is not observed
         case
             when {{ minutes_between('recorded_at', 'next_recorded_at') }} <= {{ var('telematics_max_gap_minutes') }}
