@@ -23,8 +23,7 @@
 {#- `<partition date> >= <latest date - (N - 1) days>` for a test of an event-partitioned model when var
     data_tests_recent_days = N is set; '' otherwise. -#}
 {% macro recent_partitions_condition() -%}
-    {%- set days = var('data_tests_recent_days') -%}
-    {%- if days is none or not execute or not model.attached_node -%}
+    {%- if not execute or not model.attached_node -%}
         {{ return('') }}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) -%}
@@ -33,9 +32,19 @@
         {{ return('') }}
     {%- endif -%}
     {%- set relation = api.Relation.create(database=tested.database, schema=tested.schema, identifier=tested.alias) -%}
-    {%- set floor = latest_date_minus(relation, partition_date, (days | int) - 1) -%}
+    {{ return(recent_days_condition(relation, partition_date)) }}
+{%- endmacro %}
+
+{#- The same condition for any relation and date column (singular tests call it): `<date_column> >= <its latest
+    date - (N - 1) days>` when var data_tests_recent_days = N is set, '' otherwise. -#}
+{% macro recent_days_condition(relation, date_column) -%}
+    {%- set days = var('data_tests_recent_days') -%}
+    {%- if days is none or not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set floor = latest_date_minus(relation, date_column, (days | int) - 1) -%}
     {%- if floor is none -%}
         {{ return('') }}
     {%- endif -%}
-    {{ return(partition_date ~ " >= cast('" ~ floor ~ "' as date)") }}
+    {{ return(date_column ~ " >= cast('" ~ floor ~ "' as date)") }}
 {%- endmacro %}

@@ -15,7 +15,9 @@ is_incremental.sql) choosing the branch of every incremental model. Checks on ea
 - every function called is in BigQuery's function list (BIGQUERY_FUNCTIONS: split_part, concat_ws, len, ...);
 - sqlfluff's BigQuery dialect parses it (catches DuckDB type names such as varchar, double, timestamptz);
 - every incremental model is partitioned by a date and clustered on BigQuery, with insert_overwrite or
-  merge, and its incremental SQL filters the partition column (docs/bigquery.md, "Incremental models").
+  merge, and its incremental SQL filters the partition column (docs/bigquery.md, "Incremental models");
+  a latest-per-key model (meta.source_partition_date) merges on its unique_key and filters its source's
+  partition column with a constant.
 """
 
 from __future__ import annotations
@@ -197,6 +199,17 @@ def incremental_problems(node: dict, full_sql: str, incremental_sql: str) -> lis
     """The BigQuery shape every incremental model must have (docs/bigquery.md, "Incremental models")."""
     config = node["config"]
     found = []
+    source_date = (config.get("meta") or {}).get("source_partition_date")
+    if source_date:  # one row per key, kept up to date from a partitioned model (latest_per_key_incremental_config)
+        if config.get("incremental_strategy") != "merge" or not config.get("unique_key"):
+            found.append("latest-per-key incremental model without merge on a unique_key on BigQuery")
+        if "_dbt_max_partition" in incremental_sql:
+            found.append("_dbt_max_partition in an unpartitioned model (dbt-bigquery does not declare it there)")
+        elif filters_partition(incremental_sql, source_date) != "constant":
+            found.append(f"incremental SQL does not filter {source_date} of its source with a constant (no pruning)")
+        if incremental_sql == full_sql:
+            found.append("incremental SQL equals the full-refresh SQL (no is_incremental() filter)")
+        return found
     partition = config.get("partition_by") or {}
     field = partition.get("field")
     if not field or partition.get("data_type", "date") not in ("date", "timestamp", "datetime"):

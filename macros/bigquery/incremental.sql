@@ -39,6 +39,21 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The second pattern (docs/bigquery.md): a small table of one row per key (e.g. each vehicle's latest reading)
+    kept up to date from the recent partitions of an event-partitioned model. Not partitioned itself; merge on
+    BigQuery, delete+insert elsewhere, both on unique_key. Its incremental SQL must filter source_partition_date
+    with a literal (no _dbt_max_partition here: telematics_rebuild_from(..., literal=true)), which
+    scripts/check_bigquery.py checks through meta.source_partition_date. -#}
+{% macro latest_per_key_incremental_config(unique_key, source_partition_date) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'merge' if target.type == 'bigquery' else 'delete+insert',
+        'unique_key': unique_key,
+        'on_schema_change': 'fail',
+        'meta': {'source_partition_date': source_partition_date},
+    }) }}
+{%- endmacro %}
+
 {#- First partition date an incremental run rebuilds: the latest date already built minus lookback_days.
     Always a constant at query time, because only a constant prunes: on BigQuery _dbt_max_partition, the
     script variable dbt-bigquery declares (max of the partition column of {{ this }}) before the model's query
@@ -54,10 +69,14 @@
     {%- if floor is none -%}cast(null as date){%- else -%}cast('{{ floor }}' as date){%- endif -%}
 {%- endmacro %}
 
-{#- max(date_column) of a relation minus `days`, read now (a Python date; none when empty or at parse time). -#}
+{#- max(date_column) of a relation minus `days`, read now (a Python date; none when empty or at parse time; a
+    placeholder in the offline BigQuery check, which has no warehouse to read). -#}
 {% macro latest_date_minus(relation, date_column, days) -%}
     {%- if not execute -%}
         {{ return(none) }}
+    {%- endif -%}
+    {%- if var('bigquery_check_incremental', none) is not none -%}
+        {{ return(modules.datetime.date(2000, 1, 1)) }}
     {%- endif -%}
     {{ return(run_query(
         'select cast(' ~ dbt.dateadd('day', -days, 'max(' ~ date_column ~ ')') ~ ' as date) from ' ~ relation

@@ -176,3 +176,18 @@ def test_partition_filter_kinds() -> None:
     )
     assert check.filters_partition(FULL + " as n where n.event_date = o.event_date", "event_date") == "subquery"
     assert check.filters_partition(FULL + " where x > 1", "event_date") is None
+
+
+def test_latest_per_key_model_shape() -> None:
+    """An unpartitioned one-row-per-key model merges on its key and reads its source's partitions with a literal:
+    dbt-bigquery declares _dbt_max_partition only for a partitioned table."""
+    latest = {"incremental_strategy": "merge", "unique_key": "vehicle_id", "meta": {"source_partition_date": "d"}}
+    full = "select vehicle_id, max(d) as d from s group by 1"
+    literal = "select vehicle_id, max(d) as d from s where d >= cast('2026-03-01' as date) group by 1"
+    assert check.incremental_problems(node(**latest), full, literal) == []
+    scripted = literal.replace("cast('2026-03-01' as date)", "date_sub(_dbt_max_partition, interval 4 day)")
+    assert "_dbt_max_partition" in " ".join(check.incremental_problems(node(**latest), full, scripted))
+    no_key = {**latest, "unique_key": None}
+    assert "without merge on a unique_key" in " ".join(check.incremental_problems(node(**no_key), full, literal))
+    subquery = full.replace("group by", "where d >= (select max(d) from t) group by")
+    assert "with a constant" in " ".join(check.incremental_problems(node(**latest), full, subquery))

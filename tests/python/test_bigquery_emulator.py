@@ -4,8 +4,9 @@ The emulator (crucible-emulator, pinned in the Makefile) lives in .venv-bqemu, w
 uses the `bigquery_emulator` target of profiles.yml.example. Raw tables are loaded with BigQuery load jobs from
 the DuckDB raw schema of a small generated fleet. Known gap (docs/bigquery.md): the emulator does not run
 BigQuery scripting (DECLARE), which dbt-bigquery's insert_overwrite uses on an incremental run, so the
-incremental models (all insert_overwrite) are built here as a first run only; their incremental SQL is held to
-compile + lint + the incremental-shape check of scripts/check_bigquery.py.
+insert_overwrite models are built here as a first run only; their incremental SQL is held to compile + lint +
+the incremental-shape check of scripts/check_bigquery.py. The one merge model (int_fleet__vehicle_latest_readings)
+is re-run incrementally.
 """
 
 from __future__ import annotations
@@ -69,6 +70,21 @@ def test_full_build_on_the_emulator_matches_duckdb(tmp_path: Path) -> None:
             )
             got = next(iter(bq.query(query).result()))
             assert (got["n"], float(got["s"])) == (expected[0], float(expected[1])), mart
+
+        # the one merge model, re-run incrementally: the literal floor is read from the emulator, the MERGE
+        # replaces each vehicle's row by the same reading
+        rerun = dbt(env, profiles_dir, "run", "-s", "int_fleet__vehicle_latest_readings")
+        assert rerun.returncode == 0, rerun.stdout[-6000:]
+        compiled = Path(env["DBT_TARGET_PATH"], "run", "lafa", "models", "intermediate", "fleet")
+        assert "merge into" in (compiled / "int_fleet__vehicle_latest_readings.sql").read_text().lower()
+        expected_latest = wh.query(
+            "select vehicle_id, message_id from intermediate.int_fleet__vehicle_latest_readings order by 1"
+        )
+        got_latest = bq.query(
+            f"select vehicle_id, message_id from `{PROJECT}.lafa_intermediate.int_fleet__vehicle_latest_readings` "
+            "order by 1"
+        ).result()
+        assert [tuple(row.values()) for row in got_latest] == expected_latest
 
         for table, column in PARTITIONED.items():
             created = bq.get_table(f"{PROJECT}.{table}")

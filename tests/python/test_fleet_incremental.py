@@ -18,6 +18,7 @@ MODELS = {
     "marts.fct_vehicle_daily": "vehicle_id, activity_date",
     "marts.fct_charging_sessions": "session_id",
     "marts.fct_battery_health_monthly": "vehicle_id, month_start",
+    "intermediate.int_fleet__vehicle_latest_readings": "vehicle_id",
     "marts.rpt_fleet_live_status": "vehicle_id",
     "marts.fct_battery_soh_projection": "vehicle_id",
     "marts.dim_vehicles": "vehicle_id",
@@ -50,6 +51,13 @@ def _late_messages() -> list[str]:
     return lines
 
 
+def _early_messages() -> list[str]:
+    """Five readings of veh_0002 on the second day only: the vehicle falls silent long before the days an
+    incremental run rebuilds, so its latest reading must survive the run untouched."""
+    day = START + timedelta(days=1)
+    return [envelope(f"early-{i}", ping("veh_0002", f"{day}T18:0{i}:00Z", 60 - i, 1_000 + 300 * i)) for i in range(5)]
+
+
 def _snapshot(wh: Warehouse) -> dict[str, list[tuple]]:
     return {table: wh.query(f"select * from {table} order by {key}") for table, key in MODELS.items()}
 
@@ -70,6 +78,7 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
     shutil.copytree(
         full, wh.landing, ignore=lambda d, names: [n for n in names if (full / "telematics" / n) in held_back]
     )
+    write_telematics(wh.landing, "early.jsonl", _early_messages())
     assert wh.lafa("load", str(wh.landing)).returncode == 0
     # seeds and every model (their data and unit tests run in the end-to-end test)
     wh.dbt("build", "--full-refresh", "--resource-type", "seed", "--resource-type", "model")
@@ -82,6 +91,12 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
     assert wh.lafa("load", str(wh.landing)).returncode == 0
     wh.dbt("build", "-s", "source:telematics+")  # incremental, with the data tests of every model it touches
     incremental = _snapshot(wh)
+    last_built = wh.query("select max(recorded_date) from intermediate.int_fleet__telematics_intervals")[0][0]
+    assert wh.query(
+        "select message_id, recorded_date < ? from intermediate.int_fleet__vehicle_latest_readings "
+        "where vehicle_id = 'veh_0002'",
+        [last_built - timedelta(days=5)],
+    ) == [("early-4", True)]  # before any day the run rebuilt: kept, not recomputed
     assert wh.query("select count(*) from staging.stg_telematics__vehicle_stats")[0][0] > before
     late_day = START + timedelta(days=DAYS - 3)
     assert wh.query(

@@ -1,42 +1,8 @@
-{#- The latest state of every vehicle that ever reported. "Now" is the newest reading of the whole fleet (var
-    live_status_as_of overrides), so a vehicle is silent relative to the rest of the fleet even when the
-    pipeline itself runs late. Alerts (thresholds in seed fleet_alert_thresholds): telematics_silent, else
-    low_soc_not_charging. Only each vehicle's last day of readings is ranked: finding that day reads two
-    columns of every ping, the ranking reads one day (docs/fleet_battery.md, "Performance"). -#}
-with last_days as (
-    select
-        vehicle_id,
-        max(recorded_date) as last_date
-    from {{ ref('int_fleet__telematics_intervals') }}
-    where not is_suspect
-    group by 1
-),
-
-last_day_readings as (
-    select
-        readings.message_id,
-        readings.vehicle_id,
-        readings.recorded_at,
-        readings.soc_pct,
-        readings.charge_state,
-        readings.odometer_km,
-        readings.battery_temp_c
-    from {{ ref('int_fleet__telematics_intervals') }} as readings
-    inner join last_days
-        on
-            readings.vehicle_id = last_days.vehicle_id
-            and readings.recorded_date = last_days.last_date
-    where not readings.is_suspect
-),
-
-thresholds as (
-    select
-        max(case when alert = 'low_soc_not_charging' then threshold end) as low_soc_pct,
-        max(case when alert = 'telematics_silent' then threshold end) as silent_minutes
-    from {{ ref('fleet_alert_thresholds') }}
-),
-
-latest as (
+{#- The latest state of every vehicle that ever reported (int_fleet__vehicle_latest_readings). "Now" is the newest
+    reading of the whole fleet (var live_status_as_of overrides), so a vehicle is silent relative to the rest of
+    the fleet even when the pipeline itself runs late. Alerts (thresholds in seed fleet_alert_thresholds):
+    telematics_silent, else low_soc_not_charging. -#}
+with latest as (
     select
         vehicle_id,
         recorded_at,
@@ -44,13 +10,14 @@ latest as (
         charge_state,
         odometer_km,
         battery_temp_c
-    from (
-        select
-            *,
-            row_number() over (partition by vehicle_id order by recorded_at desc, message_id desc) as recency_rank
-        from last_day_readings
-    ) as ranked
-    where recency_rank = 1
+    from {{ ref('int_fleet__vehicle_latest_readings') }}
+),
+
+thresholds as (
+    select
+        max(case when alert = 'low_soc_not_charging' then threshold end) as low_soc_pct,
+        max(case when alert = 'telematics_silent' then threshold end) as silent_minutes
+    from {{ ref('fleet_alert_thresholds') }}
 ),
 
 fleet_now as (

@@ -1,0 +1,63 @@
+{{ config(**latest_per_key_incremental_config('vehicle_id', 'recorded_date')) }}
+{#- One row per vehicle that ever reported a non-suspect reading: that latest reading. Incremental so the daily
+    job does not read every ping ever recorded to find it: a run reads only the days the telematics path may
+    have rebuilt (telematics_rebuild_from, a literal read from this table's own latest date) and replaces the
+    row of each vehicle with a reading there. That reading is never older than the vehicle's previous one
+    (those days still hold it, or it lies before them); a vehicle with none keeps its row. Either way each
+    vehicle's last day is found first and only that day is ranked. -#}
+with readings as (
+    select
+        message_id,
+        vehicle_id,
+        recorded_at,
+        recorded_date,
+        soc_pct,
+        charge_state,
+        odometer_km,
+        battery_temp_c
+    from {{ ref('int_fleet__telematics_intervals') }}
+    where not is_suspect
+    {%- if is_incremental() %}
+        and recorded_date >= {{ telematics_rebuild_from('recorded_date', literal=true) }}
+    {%- endif %}
+),
+
+last_days as (
+    select
+        vehicle_id,
+        max(recorded_date) as last_date
+    from readings
+    group by 1
+),
+
+last_day_readings as (
+    select readings.*
+    from readings
+    inner join last_days
+        on
+            readings.vehicle_id = last_days.vehicle_id
+            and readings.recorded_date = last_days.last_date
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (partition by vehicle_id order by recorded_at desc, message_id desc) as recency_rank
+    from last_day_readings
+),
+
+final as (
+    select
+        vehicle_id,
+        message_id,
+        recorded_at,
+        recorded_date,
+        soc_pct,
+        charge_state,
+        odometer_km,
+        battery_temp_c
+    from ranked
+    where recency_rank = 1
+)
+
+select * from final
