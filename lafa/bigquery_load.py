@@ -37,6 +37,8 @@ LOAD_LOG = (
     ("status", "varchar"),
     ("error", "varchar"),
     ("loaded_at", "timestamp"),
+    ("file_size", "bigint"),
+    ("file_mtime_ns", "bigint"),
 )
 QUARANTINE = (
     ("source", "varchar"),
@@ -119,6 +121,9 @@ class BigQuerySink:
         self.client.create_dataset(self.dataset, exists_ok=True)
         for name in ("telematics", *(s.name for s in CSV_SOURCES), "_load_log", "_quarantine"):
             self._query(table_ddl(self.dataset, name))
+        # load logs from before the size and modification time were logged (2026-12-04)
+        added = ", ".join(f"add column if not exists {c} INT64" for c in ("file_size", "file_mtime_ns"))
+        self._query(f"alter table `{self.dataset}._load_log` {added}")
 
     def _query(self, sql: str) -> list[Any]:
         return list(self.client.query(sql).result())
@@ -130,6 +135,29 @@ class BigQuerySink:
             " limit 1"
         )
         return str(rows[0][0]) if rows else None
+
+    def logged_files(self) -> dict[tuple[str, str, int, int], str]:
+        rows = self._query(
+            f"select source, file, file_size, file_mtime_ns, sha256 from `{self.dataset}._load_log`"
+            " where file_mtime_ns is not null"
+        )
+        return {(row[0], row[1], int(row[2]), int(row[3])): str(row[4]) for row in rows}
+
+    def remember_file(self, source: str, name: str, sha: str, file_stat: tuple[int, int]) -> None:
+        from google.cloud import bigquery
+
+        parameters = [
+            bigquery.ScalarQueryParameter("size", "INT64", file_stat[0]),
+            bigquery.ScalarQueryParameter("mtime_ns", "INT64", file_stat[1]),
+            bigquery.ScalarQueryParameter("source", "STRING", source),
+            bigquery.ScalarQueryParameter("file", "STRING", name),  # a landing file name: a parameter, not a literal
+            bigquery.ScalarQueryParameter("sha", "STRING", sha),
+        ]
+        self.client.query(
+            f"update `{self.dataset}._load_log` set file_size = @size, file_mtime_ns = @mtime_ns"
+            " where source = @source and file = @file and sha256 = @sha",
+            job_config=bigquery.QueryJobConfig(query_parameters=parameters),
+        ).result()
 
     def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
         loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -152,12 +180,9 @@ class BigQuerySink:
                 f"select '{_name(source.name)}', a.file, a.sha, _row_number, _reason, _raw_record, a.attempt_at"
                 " from _validated, _attempt as a where _reason is not null",
             )
-        values = [source.name, name, sha, log.rows_offered, log.rows_loaded, log.rows_quarantined, log.status]
-        con.execute(
-            "create or replace temp table _log_row as select ? as source, ? as file, ? as sha256, ? as rows_offered,"
-            " ? as rows_loaded, ? as rows_quarantined, ? as status, ? as error, ? as loaded_at",
-            [*values, log.error, loaded_at],
-        )
+        columns = ", ".join(f"cast(? as {sql_type}) as {column}" for column, sql_type in LOAD_LOG)
+        values = [source.name, name, sha, *log.counts(), loaded_at, log.file_size, log.file_mtime_ns]
+        con.execute(f"create or replace temp table _log_row as select {columns}", values)
         self._load(con, "_load_log", "select * from _log_row")  # the commit marker, last
 
     def _remove_uncommitted(self, source: str, sha: str) -> None:

@@ -76,7 +76,7 @@ def _load(args: argparse.Namespace) -> int:
         else:
             destination, con = str(duckdb_path()), connect()
         with con:
-            results = load_landing(con, args.landing, progress=progress, sink=sink)
+            results = load_landing(con, args.landing, progress=progress, sink=sink, rehash=args.rehash)
     except duckdb.IOException as error:
         print(f"error: cannot open the warehouse {duckdb_path()}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         "load",
         help="load new landing files into the raw tables (idempotent; bad rows to raw._quarantine)",
         description="Load every new file of the landing folder into raw.<source>: one transaction per "
-        "file, identified by its sha256 (a file already loaded, under any name, is skipped). Rows that "
+        "file, identified by its sha256 (a file already loaded, under any name, is skipped; one logged "
+        "under the same name, size and modification time is skipped unread). Rows that "
         "break the contract go to raw._quarantine with a reason; raw._load_log records every file. "
         "Exits 1 if a file was rejected as a whole (e.g. a missing required column).",
     )
@@ -171,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="duckdb",
         help="duckdb: the file at $LAFA_DUCKDB_PATH (default); bigquery: load jobs into <$LAFA_BQ_DATASET>_raw "
         "(project $LAFA_BQ_PROJECT, credentials $LAFA_BQ_KEYFILE or application default; docs/loader.md)",
+    )
+    load.add_argument(
+        "--rehash",
+        action="store_true",
+        help="read and hash every file, even one logged under the same name, size and modification time",
     )
     load.set_defaults(func=_load)
 

@@ -1,6 +1,7 @@
 """Load a landing folder into the raw tables: one transaction per file, bad rows to quarantine.
 
-A file is identified by its source and the sha256 of its bytes and loaded at most once. Parsing is Python (csv / line
+A file is identified by its source and the sha256 of its bytes and loaded at most once; a landing file already
+logged under the same name, size and modification time is skipped without being read. Parsing is Python (csv / line
 splitting, so any byte sequence is survivable); the row checks of `lafa.contract` run as one SQL
 statement in DuckDB; the good rows, the quarantined rows and the load-log row are committed together.
 """
@@ -31,7 +32,7 @@ from lafa.contract import (
     Column,
     Source,
 )
-from lafa.warehouse import RAW_SCHEMA, ensure_raw_tables
+from lafa.warehouse import LOAD_LOG_COLUMNS, RAW_SCHEMA, ensure_raw_tables
 
 # A timestamp in the future by more than this is a clock or parsing error, not data.
 FUTURE_TOLERANCE = "interval 10 minutes"
@@ -69,12 +70,23 @@ def load_landing(
     landing: Path,
     progress: Callable[[FileResult, int, int], None] | None = None,
     sink: Sink | None = None,
+    rehash: bool = False,
 ) -> list[FileResult]:
+    """Load every new file of `landing`. A file logged under the same name, size and modification time is skipped
+    unread (re-hashing a year of telematics took ~1 min per run); `rehash` reads and hashes every file."""
     ensure_raw_tables(con)
+    sink = sink or DuckDBSink(con)
+    logged = {} if rehash else sink.logged_files()
     files = list(discover(landing))
     results = []
     for i, (source, path) in enumerate(files, start=1):
-        result = load_file(con, source, path, display_name=str(path.relative_to(landing)), sink=sink)
+        name = str(path.relative_to(landing))
+        stat = path.stat()
+        sha = logged.get((source.name, name, stat.st_size, stat.st_mtime_ns))
+        if sha:
+            result = FileResult(source.name, name, sha, "skipped", error="unchanged since it was loaded")
+        else:
+            result = load_file(con, source, path, display_name=name, sink=sink)
         results.append(result)
         if progress:
             progress(result, i, len(files))
@@ -88,8 +100,9 @@ def load_file(
     display_name: str | None = None,
     sink: Sink | None = None,
 ) -> FileResult:
+    stat = path.stat()  # before reading: a file rewritten meanwhile gets a newer time than the one logged
     data = path.read_bytes()
-    return load_bytes(con, source, data, display_name or path.name, sink)
+    return load_bytes(con, source, data, display_name or path.name, sink, (stat.st_size, stat.st_mtime_ns))
 
 
 def raw_columns(source: Source) -> list[str]:
@@ -104,6 +117,14 @@ class Sink(Protocol):
         """The name a file with this content was loaded under, if it was."""
         ...
 
+    def logged_files(self) -> dict[tuple[str, str, int, int], str]:
+        """(source, file, size, modification time in ns) -> sha256 of every landing file in the load log."""
+        ...
+
+    def remember_file(self, source: str, name: str, sha: str, file_stat: tuple[int, int]) -> None:
+        """Record the size and modification time at which a logged file was read again with the same bytes."""
+        ...
+
     def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
         """Write `_validated` (good rows, quarantined rows) and the load-log row; called inside `con`'s transaction."""
         ...
@@ -116,6 +137,11 @@ class LogRow:
     rows_quarantined: int
     status: str
     error: str | None
+    file_size: int | None = None  # of a landing file (None for bytes pushed to the Cloud Function)
+    file_mtime_ns: int | None = None
+
+    def counts(self) -> list[object]:
+        return [self.rows_offered, self.rows_loaded, self.rows_quarantined, self.status, self.error]
 
 
 class DuckDBSink:
@@ -130,6 +156,20 @@ class DuckDBSink:
         ).fetchone()
         return None if seen is None else str(seen[0])
 
+    def logged_files(self) -> dict[tuple[str, str, int, int], str]:
+        rows = self.con.execute(
+            f"select source, file, file_size, file_mtime_ns, sha256 from {RAW_SCHEMA}._load_log"
+            " where file_mtime_ns is not null"
+        ).fetchall()
+        return {(source, file, size, mtime): sha for source, file, size, mtime, sha in rows}
+
+    def remember_file(self, source: str, name: str, sha: str, file_stat: tuple[int, int]) -> None:
+        self.con.execute(
+            f"update {RAW_SCHEMA}._load_log set file_size = ?, file_mtime_ns = ? where source = ? and file = ?"
+            " and sha256 = ?",
+            [*file_stat, source, name, sha],
+        )
+
     def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
         if log.rows_loaded:  # a rejected file's batch has no parsed columns
             con.execute(
@@ -143,19 +183,28 @@ class DuckDBSink:
             [source.name, name, sha],
         )
         con.execute(
-            f"insert into {RAW_SCHEMA}._load_log values (?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [source.name, name, sha, log.rows_offered, log.rows_loaded, log.rows_quarantined, log.status, log.error],
+            f"insert into {RAW_SCHEMA}._load_log ({', '.join(LOAD_LOG_COLUMNS)})"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
+            [source.name, name, sha, *log.counts(), log.file_size, log.file_mtime_ns],
         )
 
 
 def load_bytes(
-    con: duckdb.DuckDBPyConnection, source: Source, data: bytes, name: str, sink: Sink | None = None
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    data: bytes,
+    name: str,
+    sink: Sink | None = None,
+    file_stat: tuple[int, int] | None = None,
 ) -> FileResult:
-    """Validate a file's bytes in `con`; write it to `sink` (default: the raw schema of `con`) whole or not at all."""
+    """Validate a file's bytes in `con`; write it to `sink` (default: the raw schema of `con`) whole or not at all.
+    `file_stat` (size, modification time in ns) of a landing file goes to the load log."""
     sink = sink or DuckDBSink(con)
     sha = hashlib.sha256(data).hexdigest()
     seen = sink.loaded_as(source.name, sha)
     if seen:
+        if seen == name and file_stat:  # touched, or logged before file stats were: skip it unread next time
+            sink.remember_file(source.name, name, sha, file_stat)
         return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen}")
     text, decode_error = _decode(data)
     if source.name == "telematics":
@@ -168,7 +217,7 @@ def load_bytes(
         except FileRejected as exc:
             batch, error = _lines_batch(text, skip_header=True), str(exc)
         validated_sql = _csv_sql(source)
-    return _commit(con, sink, source, name, sha, batch, validated_sql, error)
+    return _commit(con, sink, source, name, sha, batch, validated_sql, error, file_stat)
 
 
 def _decode(data: bytes) -> tuple[str, str | None]:
@@ -387,6 +436,7 @@ def _commit(
     batch: pa.Table,
     validated_sql: str,
     file_error: str | None,
+    file_stat: tuple[int, int] | None,
 ) -> FileResult:
     con.execute("begin transaction")
     try:
@@ -402,7 +452,8 @@ def _commit(
         offered, quarantined = con.execute(
             "select count(*), count(*) filter (where _reason is not null) from _validated"
         ).fetchone()
-        log = LogRow(offered, offered - quarantined, quarantined, "rejected" if file_error else "loaded", file_error)
+        status = "rejected" if file_error else "loaded"
+        log = LogRow(offered, offered - quarantined, quarantined, status, file_error, *(file_stat or (None, None)))
         sink.write(con, source, name, sha, log)
         con.execute("drop table _validated")
         con.unregister("batch")

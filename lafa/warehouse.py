@@ -12,6 +12,10 @@ from lafa.contract import CSV_SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIE
 DEFAULT_DUCKDB_PATH = "data/lafa.duckdb"
 RAW_SCHEMA = "raw"
 LINEAGE_COLUMNS = "_file varchar, _file_sha256 varchar, _row_number bigint, _loaded_at timestamp"
+LOAD_LOG_COLUMNS = (
+    "source", "file", "sha256", "rows_offered", "rows_loaded", "rows_quarantined", "status", "error", "loaded_at",
+    "file_size", "file_mtime_ns",
+)  # fmt: skip
 
 
 def duckdb_path() -> Path:
@@ -43,8 +47,11 @@ def raw_table_ddl() -> list[str]:
     ddl.append(
         f"create table if not exists {RAW_SCHEMA}._load_log (source varchar, file varchar, sha256 varchar,"
         " rows_offered bigint, rows_loaded bigint, rows_quarantined bigint, status varchar, error varchar,"
-        " loaded_at timestamp)"
+        " loaded_at timestamp, file_size bigint, file_mtime_ns bigint)"
     )
+    # warehouses from before the size and modification time were logged (2026-12-04)
+    for column in ("file_size", "file_mtime_ns"):
+        ddl.append(f"alter table {RAW_SCHEMA}._load_log add column if not exists {column} bigint")
     ddl.append(
         f"create table if not exists {RAW_SCHEMA}._quarantine (source varchar, file varchar,"
         " file_sha256 varchar, row_number bigint, reason varchar, raw_record varchar, quarantined_at timestamp)"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import duckdb
 from builders import envelope, ping, write_csv, write_telematics
 from conftest import Warehouse
 
@@ -133,3 +135,57 @@ def test_every_raw_table_exists_before_its_first_file(warehouse: Warehouse) -> N
     from lafa.contract import SOURCES
 
     assert tables == set(SOURCES) | {"_load_log", "_quarantine"}
+
+
+def test_a_file_unchanged_since_its_load_is_skipped_unread_and_a_changed_one_is_read(warehouse: Warehouse) -> None:
+    """Skipped unread: same name, size and modification time as logged. Any change of those means the file is read
+    and hashed again: new bytes are loaded, the same bytes are skipped by their sha256."""
+    _payments(warehouse.landing)
+    _telematics(warehouse.landing)
+    assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
+    payments = warehouse.landing / "payments" / "2026-01.csv"
+    assert warehouse.query(
+        "select file_size, file_mtime_ns from raw._load_log where file = 'payments/2026-01.csv'"
+    ) == [(payments.stat().st_size, payments.stat().st_mtime_ns)]
+
+    unchanged = warehouse.lafa("load", str(warehouse.landing))
+    assert unchanged.stderr.count("(unchanged since it was loaded)") == 2, unchanged.stderr
+    rehashed = warehouse.lafa("load", "--rehash", str(warehouse.landing))
+    assert rehashed.stderr.count("(already loaded as ") == 2, rehashed.stderr
+
+    stat = payments.stat()
+    os.utime(payments, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # touched, same bytes
+    touched = warehouse.lafa("load", str(warehouse.landing))
+    assert "payments/2026-01.csv: skipped (already loaded as payments/2026-01.csv)" in touched.stderr
+    remembered = warehouse.lafa("load", str(warehouse.landing))  # the new time was recorded
+    assert "payments/2026-01.csv: skipped (unchanged since it was loaded)" in remembered.stderr
+    # rewritten in place: same size, new bytes (p1's amount 1000.00 -> 2000.00), a later time
+    payments.write_bytes(payments.read_bytes().replace(b"1000.00", b"2000.00"))
+    assert payments.stat().st_size == stat.st_size
+    os.utime(payments, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    rewritten = warehouse.lafa("load", str(warehouse.landing))
+    assert "1 new file(s)" in rewritten.stdout, rewritten.stdout
+    assert warehouse.query("select amount_mxn from raw.payments where payment_id = 'p1' order by 1") == [
+        ("1000.00",),
+        ("2000.00",),
+    ]
+
+
+def test_a_load_log_from_before_file_stats_gains_the_columns(warehouse: Warehouse) -> None:
+    """A warehouse whose load log predates file_size/file_mtime_ns: the loader adds the columns, old rows keep
+    nulls (their files are hashed once more and skipped by sha256), new rows get both."""
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw._load_log (source varchar, file varchar, sha256 varchar, rows_offered bigint,"
+            " rows_loaded bigint, rows_quarantined bigint, status varchar, error varchar, loaded_at timestamp)"
+        )
+        con.execute("insert into raw._load_log values ('payments', 'old.csv', 'ab', 1, 1, 0, 'loaded', null, now())")
+    _payments(warehouse.landing)
+    assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
+    assert warehouse.query(
+        "select file, file_size is not null, file_mtime_ns is not null from raw._load_log order by 1"
+    ) == [
+        ("old.csv", False, False),
+        ("payments/2026-01.csv", True, True),
+    ]

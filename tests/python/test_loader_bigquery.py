@@ -108,6 +108,9 @@ def test_load_jobs_into_partitioned_raw_tables_with_the_same_load_log(warehouse:
         again = load()
         assert again.returncode == 0, again.stderr
         assert "0 new file(s), 3 already loaded" in again.stdout
+        # the two loaded files unread (name, size and time in the BigQuery load log), the copy by its sha256
+        assert again.stderr.count("(unchanged since it was loaded)") == 2, again.stderr
+        assert "payments/copy.csv: skipped (already loaded as payments/2026-01.csv)" in again.stderr
         assert snapshot() == before
     finally:
         server.terminate()
