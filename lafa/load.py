@@ -32,7 +32,7 @@ from lafa.contract import (
     Column,
     Source,
 )
-from lafa.warehouse import LOAD_LOG_COLUMNS, RAW_SCHEMA, ensure_raw_tables
+from lafa.warehouse import LOAD_LOG, RAW_SCHEMA, ensure_raw_tables
 
 # A timestamp in the future by more than this is a clock or parsing error, not data.
 FUTURE_TOLERANCE = "interval 10 minutes"
@@ -183,7 +183,7 @@ class DuckDBSink:
             [source.name, name, sha],
         )
         con.execute(
-            f"insert into {RAW_SCHEMA}._load_log ({', '.join(LOAD_LOG_COLUMNS)})"
+            f"insert into {RAW_SCHEMA}._load_log ({', '.join(name for name, _ in LOAD_LOG)})"
             " values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
             [source.name, name, sha, *log.counts(), log.file_size, log.file_mtime_ns],
         )

@@ -12,10 +12,20 @@ from lafa.contract import CSV_SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIE
 DEFAULT_DUCKDB_PATH = "data/lafa.duckdb"
 RAW_SCHEMA = "raw"
 LINEAGE_COLUMNS = "_file varchar, _file_sha256 varchar, _row_number bigint, _loaded_at timestamp"
-LOAD_LOG_COLUMNS = (
-    "source", "file", "sha256", "rows_offered", "rows_loaded", "rows_quarantined", "status", "error", "loaded_at",
-    "file_size", "file_mtime_ns",
-)  # fmt: skip
+# (column, DuckDB type) of raw._load_log, one row per file offered; the BigQuery raw dataset has the same columns
+LOAD_LOG = (
+    ("source", "varchar"),
+    ("file", "varchar"),
+    ("sha256", "varchar"),
+    ("rows_offered", "bigint"),
+    ("rows_loaded", "bigint"),
+    ("rows_quarantined", "bigint"),
+    ("status", "varchar"),
+    ("error", "varchar"),
+    ("loaded_at", "timestamp"),
+    ("file_size", "bigint"),  # size and modification time of a landing file when last read (null: pushed bytes)
+    ("file_mtime_ns", "bigint"),
+)
 
 
 def duckdb_path() -> Path:
@@ -44,11 +54,8 @@ def raw_table_ddl() -> list[str]:
         )
     tel_cols = ", ".join(f"{name} {sql_type}" for name, _, sql_type, _ in TELEMATICS_FIELDS + TELEMATICS_PAYLOAD_FIELDS)
     ddl.append(f"create table if not exists {RAW_SCHEMA}.telematics ({tel_cols}, {LINEAGE_COLUMNS})")
-    ddl.append(
-        f"create table if not exists {RAW_SCHEMA}._load_log (source varchar, file varchar, sha256 varchar,"
-        " rows_offered bigint, rows_loaded bigint, rows_quarantined bigint, status varchar, error varchar,"
-        " loaded_at timestamp, file_size bigint, file_mtime_ns bigint)"
-    )
+    log_cols = ", ".join(f"{name} {sql_type}" for name, sql_type in LOAD_LOG)
+    ddl.append(f"create table if not exists {RAW_SCHEMA}._load_log ({log_cols})")
     # warehouses from before the size and modification time were logged (2026-12-04)
     for column in ("file_size", "file_mtime_ns"):
         ddl.append(f"alter table {RAW_SCHEMA}._load_log add column if not exists {column} bigint")

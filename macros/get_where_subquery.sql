@@ -23,7 +23,7 @@
 {#- `<partition date> >= <latest date - (N - 1) days>` for a test of an event-partitioned model when var
     data_tests_recent_days = N is set; '' otherwise. -#}
 {% macro recent_partitions_condition() -%}
-    {%- if not execute or not model.attached_node -%}
+    {%- if var('data_tests_recent_days') is none or not execute or not model.attached_node -%}
         {{ return('') }}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) -%}

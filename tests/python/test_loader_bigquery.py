@@ -112,6 +112,13 @@ def test_load_jobs_into_partitioned_raw_tables_with_the_same_load_log(warehouse:
         assert again.stderr.count("(unchanged since it was loaded)") == 2, again.stderr
         assert "payments/copy.csv: skipped (already loaded as payments/2026-01.csv)" in again.stderr
         assert snapshot() == before
+        # touched (same bytes, later time): hashed and skipped by its sha256, on every run (no UPDATE on BigQuery)
+        payments = warehouse.landing / "payments" / "2026-01.csv"
+        os.utime(payments, ns=(payments.stat().st_atime_ns, payments.stat().st_mtime_ns + 1_000_000_000))
+        for _ in range(2):
+            touched = load()
+            assert "payments/2026-01.csv: skipped (already loaded as payments/2026-01.csv)" in touched.stderr
+        assert snapshot() == before
     finally:
         server.terminate()
         server.wait(timeout=10)
