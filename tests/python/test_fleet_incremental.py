@@ -126,6 +126,20 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         assert wh.dbt("test", *unique_test, check=False).returncode == 1, day  # every row: always caught
         assert (wh.dbt("test", *unique_test, *recent, check=False).returncode == 1) is caught_by_recent, day
 
+    # the live-status guard: a vehicle missing from the live status fails it; with the var it checks only vehicles
+    # that reported in the last N days (veh_0002 went silent on day 2), and still a live row behind a reading
+    guard = ["-s", "assert_live_status_matches_latest_readings"]
+    with duckdb.connect(str(wh.path)) as con:
+        con.execute("delete from marts.rpt_fleet_live_status where vehicle_id = 'veh_0002'")
+    assert wh.dbt("test", *guard, check=False).returncode == 1
+    assert wh.dbt("test", *guard, *recent).returncode == 0
+    with duckdb.connect(str(wh.path)) as con:
+        con.execute(
+            "update marts.rpt_fleet_live_status set last_seen_at = last_seen_at - interval 1 minute "
+            "where vehicle_id = 'veh_0001'"
+        )
+    assert wh.dbt("test", *guard, *recent, check=False).returncode == 1
+
 
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__]))
