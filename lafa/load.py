@@ -86,7 +86,7 @@ def load_landing(
         if sha:
             result = FileResult(source.name, name, sha, "skipped", error="unchanged since it was loaded")
         else:
-            result = load_file(con, source, path, display_name=name, sink=sink)
+            result = load_file(con, source, path, display_name=name, sink=sink, stat=stat)
         results.append(result)
         if progress:
             progress(result, i, len(files))
@@ -99,8 +99,9 @@ def load_file(
     path: Path,
     display_name: str | None = None,
     sink: Sink | None = None,
+    stat: os.stat_result | None = None,
 ) -> FileResult:
-    stat = path.stat()  # before reading: a file rewritten meanwhile gets a newer time than the one logged
+    stat = stat or path.stat()  # before reading: a file rewritten meanwhile gets a newer time than the one logged
     data = path.read_bytes()
     return load_bytes(con, source, data, display_name or path.name, sink, (stat.st_size, stat.st_mtime_ns))
 

@@ -199,6 +199,8 @@ def incremental_problems(node: dict, full_sql: str, incremental_sql: str) -> lis
     """The BigQuery shape every incremental model must have (docs/bigquery.md, "Incremental models")."""
     config = node["config"]
     found = []
+    if incremental_sql == full_sql:
+        found.append("incremental SQL equals the full-refresh SQL (no is_incremental() filter)")
     source_date = (config.get("meta") or {}).get("source_partition_date")
     if source_date:  # one row per key, kept up to date from a partitioned model (latest_per_key_incremental_config)
         if config.get("incremental_strategy") != "merge" or not config.get("unique_key"):
@@ -207,8 +209,6 @@ def incremental_problems(node: dict, full_sql: str, incremental_sql: str) -> lis
             found.append("_dbt_max_partition in an unpartitioned model (dbt-bigquery does not declare it there)")
         elif filters_partition(incremental_sql, source_date) != "constant":
             found.append(f"incremental SQL does not filter {source_date} of its source with a constant (no pruning)")
-        if incremental_sql == full_sql:
-            found.append("incremental SQL equals the full-refresh SQL (no is_incremental() filter)")
         return found
     partition = config.get("partition_by") or {}
     field = partition.get("field")
@@ -229,8 +229,6 @@ def incremental_problems(node: dict, full_sql: str, incremental_sql: str) -> lis
             f"warning: {node.get('name', '?')} filters {field} only through a subquery or join; BigQuery may not prune "
             "(incremental_partition_floor, docs/bigquery.md)"
         )
-    if incremental_sql == full_sql:
-        found.append("incremental SQL equals the full-refresh SQL (no is_incremental() filter)")
     return found
 
 

@@ -42,7 +42,7 @@
 {#- The second pattern (docs/bigquery.md): a small table of one row per key (e.g. each vehicle's latest reading)
     kept up to date from the recent partitions of an event-partitioned model. Not partitioned itself; merge on
     BigQuery, delete+insert elsewhere, both on unique_key. Its incremental SQL must filter source_partition_date
-    with a literal (no _dbt_max_partition here: telematics_rebuild_from(..., literal=true)), which
+    with a literal (no _dbt_max_partition here: incremental_partition_floor(..., literal=true)), which
     scripts/check_bigquery.py checks through meta.source_partition_date. -#}
 {% macro latest_per_key_incremental_config(unique_key, source_partition_date) -%}
     {{ return({
@@ -59,8 +59,13 @@
     script variable dbt-bigquery declares (max of the partition column of {{ this }}) before the model's query
     when the SQL names it (a scalar subquery in the filter is dynamic and may scan every partition); elsewhere
     a date literal read from {{ this }} when the model runs (DuckDB then skips row groups by their min/max and
-    pushes the filter below window functions partitioned by the date, which a subquery defeats). -#}
-{% macro incremental_partition_floor(partition_date, lookback_days=0) -%}
+    pushes the filter below window functions partitioned by the date, which a subquery defeats).
+    literal=true: the date literal on every adapter, for a model not partitioned by partition_date itself
+    (dbt-bigquery declares _dbt_max_partition only for partitioned tables; latest_per_key_incremental_config). -#}
+{% macro incremental_partition_floor(partition_date, lookback_days=0, literal=false) -%}
+    {%- if literal -%}
+        {{ return(default__incremental_partition_floor(partition_date, lookback_days | int)) }}
+    {%- endif -%}
     {{ return(adapter.dispatch('incremental_partition_floor', 'lafa')(partition_date, lookback_days | int)) }}
 {%- endmacro %}
 
