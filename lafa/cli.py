@@ -23,6 +23,7 @@ def _generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         ping_seconds=args.ping_seconds,
         initial_share=args.initial_share,
+        gzip_telematics=args.gzip,
     )
     last_day = config.start + timedelta(days=config.days - 1)
     if last_day >= date.today():
@@ -152,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.add_argument(
         "--ping-seconds", type=int, default=60, help="telematics ping interval, a multiple of 60 up to 900 (default 60)"
+    )
+    gen.add_argument(
+        "--gzip",
+        action="store_true",
+        help="write telematics as <date>.jsonl.gz (~14x smaller; the loader reads .gz landing files of any source)",
     )
     gen.add_argument("--out", type=Path, default=DEFAULT_LANDING, help=f"landing folder (default {DEFAULT_LANDING})")
     gen.set_defaults(func=_generate)

@@ -1,6 +1,7 @@
 """Load a landing folder into the raw tables: one transaction per file, bad rows to quarantine.
 
-A file is identified by its source and the sha256 of its bytes and loaded at most once; a landing file already
+A file is identified by its source and the sha256 of its bytes (of its content, for a gzip-compressed `*.gz`
+landing file) and loaded at most once; a landing file already
 logged under the same name, size and modification time is skipped without being read. Parsing is Python (csv / line
 splitting, so any byte sequence is survivable); the row checks of `lafa.contract` run as one SQL
 statement in DuckDB; the good rows, the quarantined rows and the load-log row are committed together.
@@ -15,6 +16,7 @@ import json
 import os
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,11 +58,12 @@ class FileRejected(Exception):
 
 
 def discover(landing: Path) -> Iterator[tuple[Source, Path]]:
-    """Every landing file, source by source, in name order; `_truth/` and unknown folders are ignored."""
+    """Every landing file, source by source, in name order, gzip-compressed (`<pattern>.gz`) or not; `_truth/` and
+    unknown folders are ignored."""
     for source in SOURCES.values():
         folder = landing / source.name
         if folder.is_dir():
-            for path in sorted(folder.glob(source.pattern)):
+            for path in sorted({*folder.glob(source.pattern), *folder.glob(f"{source.pattern}.gz")}):
                 if path.is_file():
                     yield source, path
 
@@ -102,8 +105,25 @@ def load_file(
     stat: os.stat_result | None = None,
 ) -> FileResult:
     stat = stat or path.stat()  # before reading: a file rewritten meanwhile gets a newer time than the one logged
-    data = path.read_bytes()
-    return load_bytes(con, source, data, display_name or path.name, sink, (stat.st_size, stat.st_mtime_ns))
+    data, error = _gunzip(path.read_bytes()) if path.suffix == ".gz" else (path.read_bytes(), None)
+    return load_bytes(con, source, data, display_name or path.name, sink, (stat.st_size, stat.st_mtime_ns), error)
+
+
+def _gunzip(data: bytes) -> tuple[bytes, str | None]:
+    """The content of a gzip file (every member, as `gzip -d` reads it) and what is wrong with it, if anything:
+    a broken file keeps the content of its members before the break, and is rejected."""
+    content: list[bytes] = []
+    rest = data
+    try:
+        while rest:
+            member = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+            content.append(member.decompress(rest))
+            if not member.eof:
+                return b"".join(content), "truncated gzip file: its last member ends early"
+            rest = member.unused_data
+    except zlib.error as exc:
+        return b"".join(content), f"not a readable gzip file ({exc})"
+    return b"".join(content), None
 
 
 def raw_columns(source: Source) -> list[str]:
@@ -197,9 +217,11 @@ def load_bytes(
     name: str,
     sink: Sink | None = None,
     file_stat: tuple[int, int] | None = None,
+    file_error: str | None = None,
 ) -> FileResult:
     """Validate a file's bytes in `con`; write it to `sink` (default: the raw schema of `con`) whole or not at all.
-    `file_stat` (size, modification time in ns) of a landing file goes to the load log."""
+    `file_stat` (size, modification time in ns) of a landing file goes to the load log; `file_error` (found before
+    the bytes were read, e.g. a broken gzip file) rejects the file, its readable rows quarantined."""
     sink = sink or DuckDBSink(con)
     sha = hashlib.sha256(data).hexdigest()
     seen = sink.loaded_as(source.name, sha)
@@ -208,15 +230,14 @@ def load_bytes(
             sink.remember_file(source.name, name, sha, file_stat)
         return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen}")
     text, decode_error = _decode(data)
+    error = file_error or decode_error
     if source.name == "telematics":
-        batch, error = _lines_batch(text), decode_error
-        validated_sql = _telematics_sql()
+        batch, validated_sql = _lines_batch(text), _telematics_sql()
     else:
         try:
             batch = _csv_batch(text, source)
-            error = decode_error
         except FileRejected as exc:
-            batch, error = _lines_batch(text, skip_header=True), str(exc)
+            batch, error = _lines_batch(text, skip_header=True), error or str(exc)
         validated_sql = _csv_sql(source)
     return _commit(con, sink, source, name, sha, batch, validated_sql, error, file_stat)
 
