@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 from pathlib import Path
@@ -110,6 +111,49 @@ def test_reloading_the_same_folder_or_a_renamed_copy_changes_nothing(warehouse: 
     assert again.returncode == 0
     assert "0 new file(s)" in again.stdout
     assert _snapshot(warehouse) == before
+
+
+def test_gzip_files_load_as_their_content_and_a_broken_one_is_rejected(warehouse: Warehouse, tmp_path: Path) -> None:
+    """`<pattern>.gz` landing files are read decompressed and known by their content's sha256 (the plain file of a
+    loaded .gz is a duplicate). A broken gzip file is rejected with the reason, the rows it held quarantined."""
+    _payments(warehouse.landing)
+    _telematics(warehouse.landing)
+    plain = [warehouse.landing / "payments" / "2026-01.csv", warehouse.landing / "telematics" / "2026-01-10.jsonl"]
+    for path in plain:
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.rename(tmp_path / path.name)
+    assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
+    log = "select file, rows_offered, rows_loaded, rows_quarantined, status from raw._load_log order by file"
+    assert warehouse.query(log) == [
+        ("payments/2026-01.csv.gz", 3, 1, 2, "loaded"),  # as the plain files in the first test
+        ("telematics/2026-01-10.jsonl.gz", 10, 6, 4, "loaded"),
+    ]
+
+    for path in plain:
+        (tmp_path / path.name).rename(path)
+    telematics = warehouse.landing / "telematics"
+    lines = [envelope(f"t{i}", ping("veh_2", f"2026-01-11T10:0{i}:00Z", 60, 500 + i)) for i in range(2)]
+    (telematics / "truncated.jsonl.gz").write_bytes(gzip.compress("\n".join(lines).encode())[:-4])  # no length
+    (telematics / "garbage.jsonl.gz").write_bytes(b"PK\x03\x04 a zip file, not gzip")
+    again = warehouse.lafa("load", str(warehouse.landing))
+    assert again.returncode == 1
+    assert "payments/2026-01.csv: skipped (already loaded as payments/2026-01.csv.gz)" in again.stderr
+    assert "telematics/2026-01-10.jsonl: skipped (already loaded as telematics/2026-01-10.jsonl.gz)" in again.stderr
+    assert "telematics/garbage.jsonl.gz rejected: not a readable gzip file" in again.stderr
+    assert "Traceback" not in again.stderr
+    rejected = warehouse.query(
+        "select file, rows_offered, rows_loaded, rows_quarantined, error from raw._load_log where status = 'rejected'"
+        " order by file"
+    )
+    assert [r[:4] for r in rejected] == [
+        ("telematics/garbage.jsonl.gz", 0, 0, 0),
+        ("telematics/truncated.jsonl.gz", 2, 0, 2),
+    ]
+    assert rejected[1][4] == "truncated gzip file: its last member ends early"
+    assert warehouse.query(
+        "select row_number, raw_record from raw._quarantine where file = 'telematics/truncated.jsonl.gz' order by 1"
+    ) == [(1, lines[0]), (2, lines[1])]
+    assert warehouse.query("select count(*) from raw.telematics") == [(6,)]
 
 
 def test_missing_required_column_rejects_the_file_naming_file_and_column(warehouse: Warehouse) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import csv
+import gzip
 import hashlib
 import json
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -60,6 +62,21 @@ def test_same_seed_same_bytes_different_seed_different_fleet(fleet: Path, tmp_pa
     other = FleetConfig(vehicles=SMALL.vehicles, days=SMALL.days, start=SMALL.start, seed=SMALL.seed + 1)
     generate_fleet(other, tmp_path / "other")
     assert _tree_digest(tmp_path / "other") != _tree_digest(fleet)
+
+
+def test_gzip_telematics_hold_the_same_lines_and_the_same_seed_gives_the_same_bytes(
+    fleet: Path, tmp_path: Path
+) -> None:
+    gz = replace(SMALL, gzip_telematics=True)
+    generate_fleet(gz, tmp_path / "gz")
+    plain = sorted((fleet / "telematics").glob("*.jsonl"))
+    packed = sorted((tmp_path / "gz" / "telematics").glob("*"))
+    assert [p.name + ".gz" for p in plain] == [p.name for p in packed]
+    for path, packed_path in zip(plain, packed, strict=True):
+        assert gzip.decompress(packed_path.read_bytes()) == path.read_bytes()
+    assert sum(p.stat().st_size for p in packed) * 5 < sum(p.stat().st_size for p in plain)
+    generate_fleet(gz, tmp_path / "gz_again")
+    assert _tree_digest(tmp_path / "gz_again") == _tree_digest(tmp_path / "gz")
 
 
 def test_every_contract_source_is_written(fleet: Path) -> None:
