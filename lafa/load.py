@@ -1,10 +1,10 @@
 """Load a landing folder into the raw tables: one transaction per file, bad rows to quarantine.
 
 A file is identified by its source and the sha256 of its bytes (of its content, for a gzip-compressed `*.gz`
-landing file) and loaded at most once; a landing file already
-logged under the same name, size and modification time is skipped without being read. Parsing is Python (csv / line
-splitting, so any byte sequence is survivable); the row checks of `lafa.contract` run as one SQL
-statement in DuckDB; the good rows, the quarantined rows and the load-log row are committed together.
+landing file) and loaded at most once; a landing file already logged under the same name, size and modification
+time is skipped without being read. Parsing is Python (csv / line splitting, so any byte sequence is survivable);
+the row checks of `lafa.contract` run as one SQL statement in DuckDB; the good rows, the quarantined rows and the
+load-log row are committed together.
 """
 
 from __future__ import annotations
@@ -105,13 +105,19 @@ def load_file(
     stat: os.stat_result | None = None,
 ) -> FileResult:
     stat = stat or path.stat()  # before reading: a file rewritten meanwhile gets a newer time than the one logged
-    data, error = _gunzip(path.read_bytes()) if path.suffix == ".gz" else (path.read_bytes(), None)
-    return load_bytes(con, source, data, display_name or path.name, sink, (stat.st_size, stat.st_mtime_ns), error)
+    data = path.read_bytes()
+    content, error = _gunzip(data) if path.suffix == ".gz" else (data, None)
+    # a broken gzip file is known by its bytes as stored: what it yields (maybe nothing) is not its content
+    sha = hashlib.sha256(data).hexdigest() if error else None
+    file_stat = (stat.st_size, stat.st_mtime_ns)
+    return load_bytes(con, source, content, display_name or path.name, sink, file_stat, error, sha)
 
 
 def _gunzip(data: bytes) -> tuple[bytes, str | None]:
     """The content of a gzip file (every member, as `gzip -d` reads it) and what is wrong with it, if anything:
     a broken file keeps the content of its members before the break, and is rejected."""
+    if not data:
+        return b"", "empty file: not gzip (an empty content compresses to 20 bytes)"
     content: list[bytes] = []
     rest = data
     try:
@@ -218,12 +224,14 @@ def load_bytes(
     sink: Sink | None = None,
     file_stat: tuple[int, int] | None = None,
     file_error: str | None = None,
+    sha: str | None = None,
 ) -> FileResult:
     """Validate a file's bytes in `con`; write it to `sink` (default: the raw schema of `con`) whole or not at all.
-    `file_stat` (size, modification time in ns) of a landing file goes to the load log; `file_error` (found before
-    the bytes were read, e.g. a broken gzip file) rejects the file, its readable rows quarantined."""
+    `file_stat` (size, modification time in ns) of a landing file goes to the load log; `file_error` (found while
+    reading the file, e.g. a broken gzip file) rejects the file, its readable rows quarantined. `sha` (default: the
+    sha256 of `data`) identifies the file in the load log."""
     sink = sink or DuckDBSink(con)
-    sha = hashlib.sha256(data).hexdigest()
+    sha = sha or hashlib.sha256(data).hexdigest()
     seen = sink.loaded_as(source.name, sha)
     if seen:
         if seen == name and file_stat:  # touched, or logged before file stats were: skip it unread next time

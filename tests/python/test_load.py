@@ -135,6 +135,7 @@ def test_gzip_files_load_as_their_content_and_a_broken_one_is_rejected(warehouse
     lines = [envelope(f"t{i}", ping("veh_2", f"2026-01-11T10:0{i}:00Z", 60, 500 + i)) for i in range(2)]
     (telematics / "truncated.jsonl.gz").write_bytes(gzip.compress("\n".join(lines).encode())[:-4])  # no length
     (telematics / "garbage.jsonl.gz").write_bytes(b"PK\x03\x04 a zip file, not gzip")
+    (telematics / "empty.jsonl.gz").write_bytes(b"")  # a failed write
     again = warehouse.lafa("load", str(warehouse.landing))
     assert again.returncode == 1
     assert "payments/2026-01.csv: skipped (already loaded as payments/2026-01.csv.gz)" in again.stderr
@@ -146,10 +147,12 @@ def test_gzip_files_load_as_their_content_and_a_broken_one_is_rejected(warehouse
         " order by file"
     )
     assert [r[:4] for r in rejected] == [
+        ("telematics/empty.jsonl.gz", 0, 0, 0),
         ("telematics/garbage.jsonl.gz", 0, 0, 0),
         ("telematics/truncated.jsonl.gz", 2, 0, 2),
     ]
-    assert rejected[1][4] == "truncated gzip file: its last member ends early"
+    assert rejected[0][4].startswith("empty file: not gzip")
+    assert rejected[2][4] == "truncated gzip file: its last member ends early"
     assert warehouse.query(
         "select row_number, raw_record from raw._quarantine where file = 'telematics/truncated.jsonl.gz' order by 1"
     ) == [(1, lines[0]), (2, lines[1])]
