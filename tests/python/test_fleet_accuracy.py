@@ -2,7 +2,7 @@
 
 The fleet is the README's default (`lafa generate` with no options: 25 vehicles x 90 days from 2026-06-01,
 seed 42). Every expected figure comes from the truth files or the landing CSVs, read here in plain Python;
-the projection is checked against a Theil-Sen fit written in this file.
+the projection has its own reference in test_soh_projection.py.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ import csv
 import statistics
 import sys
 from collections import defaultdict
-from datetime import date, datetime, timedelta
-from itertools import combinations
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
-import pytest
 from conftest import Warehouse
 
 CDMX = ZoneInfo("America/Mexico_City")
@@ -117,47 +115,6 @@ def soh_accuracy(landing: Path, con: duckdb.DuckDBPyConnection) -> tuple[float, 
     return sum(within) / len(within), len(months), statistics.fmean(e for e in errors if e is not None)
 
 
-def _month_index(day: date) -> float:
-    return day.year * 12 + day.month - 1 + (day.day - 1) / 30.4375
-
-
-def reference_projection(landing: Path, con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, float | None]]:
-    """Theil-Sen by hand over the months estimated from >= 3 sessions: slope = median pairwise slope of a
-    vehicle's monthly estimates, capped at 0, for a vehicle with >= 3 such months (else the fleet median of those
-    slopes), intercept = median of soh - slope x month; evaluated at the due date of the last installment of the
-    vehicle's latest active contract."""
-    monthly: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for v, m, soh in con.execute(
-        "select vehicle_id, month_start, soh_estimate_pct from marts.fct_battery_health_monthly "
-        "where soh_estimate_pct is not null and sessions_used >= 3"
-    ).fetchall():
-        monthly[v].append((_month_index(m), soh))
-    slopes = {  # a trend of its own from 3 months on; never rising
-        v: min(0.0, statistics.median((b[1] - a[1]) / (b[0] - a[0]) for a, b in combinations(sorted(points), 2)))
-        for v, points in monthly.items()
-        if len(points) >= 3
-    }
-    fleet_slope = statistics.median(slopes.values()) if slopes else 0.0
-    ends: dict[str, tuple[datetime, date]] = {}
-    for path in sorted((landing / "lto_contracts").glob("*.csv")):
-        with path.open(newline="") as f:
-            for r in csv.DictReader(f):
-                if r["status"].strip().lower() != "active":
-                    continue
-                signed = datetime.fromisoformat(r["signed_at"].strip())
-                end = date.fromisoformat(r["first_due_date"].strip()) + timedelta(weeks=int(r["term_weeks"]) - 1)
-                vehicle = r["vehicle_id"].strip()
-                if vehicle not in ends or signed > ends[vehicle][0]:
-                    ends[vehicle] = (signed, end)
-    out: dict[str, tuple[str, float | None]] = {}
-    for v, points in monthly.items():
-        slope = slopes.get(v, fleet_slope)
-        intercept = statistics.median(soh - slope * x for x, soh in points)
-        method = "theil_sen_vehicle" if v in slopes else "fleet_median_slope"
-        out[v] = (method, intercept + slope * _month_index(ends[v][1]) if v in ends else None)
-    return out
-
-
 def test_charging_session_detection_against_truth(default_fleet: Warehouse) -> None:
     with default_fleet.connect() as con:
         recall, precision = session_detection(default_fleet.landing, con)
@@ -173,26 +130,6 @@ def test_monthly_soh_estimate_against_truth(default_fleet: Warehouse) -> None:
         share, months, _ = soh_accuracy(default_fleet.landing, con)
     assert months >= 50
     assert share >= 0.9
-
-
-def test_soh_projection_is_a_theil_sen_fit_to_contract_end(default_fleet: Warehouse) -> None:
-    with default_fleet.connect() as con:
-        expected = reference_projection(default_fleet.landing, con)
-        actual = {
-            v: (method, projected)
-            for v, method, projected in con.execute(
-                "select vehicle_id, projection_method, projected_soh_at_contract_end_pct "
-                "from marts.fct_battery_soh_projection"
-            ).fetchall()
-        }
-    assert set(actual) == set(expected)
-    assert any(projected is not None for _, projected in expected.values())
-    for v, (method, projected) in expected.items():
-        assert actual[v][0] == method, v
-        if projected is None:
-            assert actual[v][1] is None, v
-        else:
-            assert actual[v][1] == pytest.approx(projected, abs=0.01), v
 
 
 if __name__ == "__main__":  # figures for a built warehouse: python test_fleet_accuracy.py LANDING DUCKDB
