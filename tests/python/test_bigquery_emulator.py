@@ -32,7 +32,7 @@ COMPARED = {
 # incremental model -> partition column (each clustered by vehicle_id)
 PARTITIONED = {
     "lafa_intermediate.int_fleet__telematics_intervals": "recorded_date",
-    "lafa_intermediate.int_fleet__charging_sessions": "started_date",
+    "lafa_intermediate.int_fleet__charging_runs": "started_date",
     "lafa_marts.fct_vehicle_daily": "activity_date",
 }
 

@@ -36,7 +36,15 @@ with_next as (
     select
         *,
         lead(message_id) over vehicle_timeline as next_message_id,
-        lead(recorded_at) over vehicle_timeline as next_recorded_at
+        lead(recorded_at) over vehicle_timeline as next_recorded_at,
+        lead(charge_state) over vehicle_timeline as next_charge_state,
+        lead(soc_pct) over vehicle_timeline as next_soc_pct,
+        lead(odometer_km) over vehicle_timeline as next_odometer_km,
+        -- the previous message: the row before a first delivery, unless a later delivery of the same message
+        -- sits there (then unknown; only the odometer glitch rule reads it)
+        lag(message_id) over vehicle_timeline as previous_message_id,
+        lag(recorded_at) over vehicle_timeline as previous_recorded_at,
+        lag(odometer_km) over vehicle_timeline as previous_odometer_km
     from deliveries
     -- delivery order (publish time, then load time and line; the loader requires a publish time) reversed within
     -- a message. Deliveries that tie on all three carry the same payload (one Pub/Sub publish), and no lineage
@@ -54,12 +62,31 @@ with_next as (
 ),
 
 first_deliveries as (
-    select *
+    select
+        *,
+        case when previous_message_id != message_id then previous_odometer_km end as prior_odometer_km,
+        case when previous_message_id != message_id then previous_recorded_at end as prior_recorded_at
     from with_next
     where
         next_message_id is null
         or next_message_id != message_id
         or next_recorded_at != recorded_at
+),
+
+-- km driven (DESIGN.md section 4): odometer deltas whose implied speed is plausible (odometer_delta_is_plausible).
+-- A glitch is a single reading implausible against both neighbours while they are plausible against each other:
+-- the distance between its neighbours is booked on it, so one bad reading loses no driving.
+odometer_steps as (
+    select
+        *,
+        {{ odometer_delta_is_plausible('odometer_km', 'next_odometer_km', 'recorded_at', 'next_recorded_at') }}
+            as is_step_plausible,
+        not {{ odometer_delta_is_plausible('prior_odometer_km', 'odometer_km', 'prior_recorded_at', 'recorded_at') }}
+        and not {{ odometer_delta_is_plausible('odometer_km', 'next_odometer_km', 'recorded_at', 'next_recorded_at') }}
+        and {{ odometer_delta_is_plausible(
+            'prior_odometer_km', 'next_odometer_km', 'prior_recorded_at', 'next_recorded_at') }}
+            as is_odometer_glitch
+    from first_deliveries
 ),
 
 final as (
@@ -82,8 +109,20 @@ final as (
             when {{ minutes_between('recorded_at', 'next_recorded_at') }} <= {{ var('telematics_max_gap_minutes') }}
                 then {{ minutes_between('recorded_at', 'next_recorded_at') }}
             else 0
-        end as observed_minutes
-    from first_deliveries
+        end as observed_minutes,
+        case
+            when is_odometer_glitch then next_odometer_km - prior_odometer_km
+            when is_step_plausible then next_odometer_km - odometer_km
+            else 0
+        end as km_to_next,
+        coalesce(not is_step_plausible and not is_odometer_glitch, false) as is_odometer_jump,
+        -- the next reading, for a charging reading only (session edges, int_fleet__charging_runs)
+        coalesce(next_charge_state = 'charging', false) as is_next_charging,
+        case when charge_state = 'charging' then next_recorded_at end as next_recorded_at,
+        case when charge_state = 'charging' then next_soc_pct end as next_soc_pct,
+        case when charge_state = 'charging' then next_odometer_km end as next_odometer_km,
+        loaded_at
+    from odometer_steps
 )
 
 select * from final

@@ -1,6 +1,7 @@
 {#- Battery health per vehicle-month (DESIGN.md section 4, the SoH rule lives here): for sessions with an SoC
-    gain of at least 30 points (and energy that covers the whole session, is_energy_complete), usable capacity = energy into the battery / (SoC gain / 100) (grid energy x
-    charger efficiency, in fct_charging_sessions); monthly SoH = median capacity / nominal capacity x 100.
+    gain of at least 30 points, usable capacity = energy into the battery over the interval the gain is read on /
+    (SoC gain / 100) (fct_charging_sessions: grid energy x charger efficiency, less what was delivered before the
+    start SoC or after the end SoC was read); monthly SoH = median capacity / nominal capacity x 100.
     Equivalent full cycles = sum of the month's session SoC gains / 100; dc_share = DC grid energy / all. -#}
 with sessions as (
     select
@@ -8,9 +9,8 @@ with sessions as (
         cast({{ dbt.date_trunc('month', 'started_date') }} as date) as month_start,
         soc_gain_pct,
         energy_kwh,
-        energy_battery_kwh,
-        charger_type,
-        is_energy_complete
+        energy_battery_in_soc_gain_kwh,
+        charger_type
     from {{ ref('fct_charging_sessions') }}
     where vehicle_id is not null
 ),
@@ -35,9 +35,9 @@ capacity_estimates as (
     select
         vehicle_id,
         month_start,
-        energy_battery_kwh / (soc_gain_pct / 100.0) as usable_capacity_kwh
+        energy_battery_in_soc_gain_kwh / (soc_gain_pct / 100.0) as usable_capacity_kwh
     from sessions
-    where soc_gain_pct >= 30 and energy_battery_kwh > 0 and is_energy_complete
+    where soc_gain_pct >= 30 and energy_battery_in_soc_gain_kwh > 0
 ),
 
 monthly_capacity as (

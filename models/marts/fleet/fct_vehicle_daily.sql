@@ -4,7 +4,8 @@ with intervals as (
         vehicle_id,
         recorded_date,
         soc_pct,
-        odometer_km,
+        km_to_next,
+        is_odometer_jump,
         oem_soh_pct,
         observed_minutes
     from {{ ref('int_fleet__telematics_intervals') }}
@@ -30,7 +31,9 @@ daily_signals as (
         vehicle_id,
         recorded_date,
         count(*) as pings,
-        max(odometer_km) - min(odometer_km) as km_driven,
+        -- km driven (DESIGN.md section 4): plausible odometer steps, on the day of the earlier reading
+        sum(km_to_next) as km_driven,
+        sum(case when is_odometer_jump then 1 else 0 end) as odometer_jumps,
         min(soc_pct) as soc_min_pct,
         max(soc_pct) as soc_max_pct,
         avg(soc_pct) as soc_avg_pct,
@@ -57,6 +60,7 @@ final as (
         daily_signals.soc_min_pct,
         daily_signals.soc_max_pct,
         daily_signals.oem_soh_pct,
+        daily_signals.odometer_jumps,
         round(daily_signals.km_driven, 3) as km_driven,
         round(daily_signals.soc_avg_pct, 3) as soc_avg_pct,
         round(daily_signals.minutes_below_20_pct, 2) as minutes_below_20_pct,

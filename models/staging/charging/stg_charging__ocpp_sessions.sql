@@ -16,7 +16,7 @@ final as (
         {{ clean_text('vehicle_id') }} as vehicle_id,
         {{ parse_utc_timestamp('started_at') }} as started_at,
         {{ parse_utc_timestamp('stopped_at') }} as stopped_at,
-        (cast(meter_stop_wh as {{ dbt.type_float() }}) - cast(meter_start_wh as {{ dbt.type_float() }}))
+        (cast(meter_stop_wh as {{ type_double() }}) - cast(meter_start_wh as {{ type_double() }}))
         / 1000.0 as energy_grid_kwh,
         cast(price_mxn as {{ type_money() }}) as price_mxn
     from source

@@ -9,7 +9,7 @@ final as (
         trim(make) as make,
         trim(model) as model,
         cast(model_year as {{ dbt.type_int() }}) as model_year,
-        cast(battery_capacity_kwh as {{ dbt.type_float() }}) as nominal_capacity_kwh,
+        cast(battery_capacity_kwh as {{ type_double() }}) as nominal_capacity_kwh,
         {{ parse_utc_timestamp('acquired_at') }} as acquired_at,
         {{ local_date(parse_utc_timestamp('acquired_at')) }} as acquired_date,
         cast(acquisition_cost_mxn as {{ type_money() }}) as acquisition_cost_mxn

@@ -10,7 +10,7 @@ final as (
         {{ local_date(parse_utc_timestamp('applied_at')) }} as applied_date,
         {{ clean_category('platform') }} as platform,
         cast(platform_tenure_months as {{ dbt.type_int() }}) as platform_tenure_months,
-        cast(platform_rating as {{ dbt.type_float() }}) as platform_rating,
+        cast(platform_rating as {{ type_double() }}) as platform_rating,
         cast(weekly_earnings_mxn as {{ type_money() }}) as weekly_earnings_mxn,
         {{ clean_category('decision') }} as decision
     from source

@@ -11,7 +11,7 @@ final as (
         {{ parse_utc_timestamp(clean_text('closed_at')) }} as closed_at,
         {{ clean_category('kind') }} as kind,
         {{ clean_category('component') }} as component,
-        cast(odometer_km as {{ dbt.type_float() }}) as odometer_km,
+        cast(odometer_km as {{ type_double() }}) as odometer_km,
         cast(parts_cost_mxn as {{ type_money() }}) as parts_cost_mxn,
         cast(labor_cost_mxn as {{ type_money() }}) as labor_cost_mxn
     from source
