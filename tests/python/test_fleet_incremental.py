@@ -1,4 +1,4 @@
-"""An incremental run after one more day of telematics (with messages two days late) equals a full refresh."""
+"""An incremental run after one more day of telematics (with messages two and ten days late) equals a full refresh."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 import duckdb
 import pytest
-from builders import envelope, ping, write_telematics
+from builders import envelope, ping, write_csv, write_telematics
 from conftest import Warehouse, isolated_warehouse
 
-START, DAYS = date(2026, 4, 1), 8
+START, DAYS = date(2026, 4, 1), 13
 MODELS = {
     "staging.stg_telematics__vehicle_stats": "message_id, published_at, loaded_at, source_file, source_row_number",
     "intermediate.int_fleet__telematics_intervals": "message_id",
@@ -26,7 +26,8 @@ MODELS = {
 
 
 def _late_messages() -> list[str]:
-    """Readings of veh_0001 from two days before the last day, published on the last day: a short
+    """Readings of veh_0098 (a test vehicle, so no generated reading interleaves) from two days before the last day,
+    published on the last day: a short
     charging session at 03:00-03:20 local and driving pings at 04:00-04:09 local."""
     day = START + timedelta(days=DAYS - 3)
     lines = []
@@ -35,7 +36,7 @@ def _late_messages() -> list[str]:
         lines.append(
             envelope(
                 f"late-c{i}",
-                ping("veh_0001", at, 50 + i, 9_000_000, charging=True, energy_wh=300 * i),
+                ping("veh_0098", at, 50 + i, 9_000_000, charging=True, energy_wh=300 * i),
                 publish_time=f"{START + timedelta(days=DAYS - 1)}T12:00:00Z",
             )
         )
@@ -44,22 +45,48 @@ def _late_messages() -> list[str]:
         lines.append(
             envelope(
                 f"late-d{i}",
-                ping("veh_0001", at, 70 - i, 9_000_000 + 400 * i),
+                ping("veh_0098", at, 70 - i, 9_000_000 + 400 * i),
                 publish_time=f"{START + timedelta(days=DAYS - 1)}T12:05:00Z",
             )
         )
     return lines
 
 
+def _very_late_messages() -> list[str]:
+    """Readings of veh_0098 ten days before the last day, published on the last day (beyond the 3-day lookback), at
+    02:00-02:04 local."""
+    day = START + timedelta(days=DAYS - 11)
+    publish = f"{START + timedelta(days=DAYS - 1)}T13:00:00Z"
+    return [envelope(f"very-late-{i}", ping("veh_0098", f"{day}T08:0{i}:15Z", 33, 2_500), publish) for i in range(5)]
+
+
 def _early_messages() -> list[str]:
-    """Five readings of veh_0002 on the second day only: the vehicle falls silent long before the days an
+    """Five readings of veh_0099 (not in the generated fleet) on the second day only: the vehicle falls silent long before the days an
     incremental run rebuilds, so its latest reading must survive the run untouched."""
     day = START + timedelta(days=1)
-    return [envelope(f"early-{i}", ping("veh_0002", f"{day}T18:0{i}:00Z", 60 - i, 1_000 + 300 * i)) for i in range(5)]
+    return [envelope(f"early-{i}", ping("veh_0099", f"{day}T18:0{i}:00Z", 60 - i, 1_000 + 300 * i)) for i in range(5)]
+
+
+def _test_vehicle(vehicle_id: str) -> dict[str, object]:
+    return {
+        "vehicle_id": vehicle_id,
+        "vin": f"VIN{vehicle_id}",
+        "make": "BYD",
+        "model": "Dolphin Mini",
+        "model_year": 2026,
+        "battery_capacity_kwh": "38.88",
+        "acquired_at": f"{START}T10:00:00-06:00",
+        "acquisition_cost_mxn": "358800.00",
+    }
 
 
 def _snapshot(wh: Warehouse) -> dict[str, list[tuple]]:
-    return {table: wh.query(f"select * from {table} order by {key}") for table, key in MODELS.items()}
+    # the live status carries its build's wall clock (built_at and the lag behind it): not comparable across builds
+    wall_clock = {"marts.rpt_fleet_live_status": " exclude (built_at, data_lag_minutes)"}
+    return {
+        table: wh.query(f"select *{wall_clock.get(table, '')} from {table} order by {key}")
+        for table, key in MODELS.items()
+    }
 
 
 def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> None:
@@ -79,6 +106,7 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         full, wh.landing, ignore=lambda d, names: [n for n in names if (full / "telematics" / n) in held_back]
     )
     write_telematics(wh.landing, "early.jsonl", _early_messages())
+    write_csv(wh.landing, "vehicles", "test_vehicles.csv", [_test_vehicle("veh_0098"), _test_vehicle("veh_0099")])
     assert wh.lafa("load", str(wh.landing)).returncode == 0
     # seeds and every model (their data and unit tests run in the end-to-end test)
     wh.dbt("build", "--full-refresh", "--resource-type", "seed", "--resource-type", "model")
@@ -88,19 +116,28 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
     for path in held_back:
         shutil.copy(path, wh.landing / "telematics" / path.name)
     write_telematics(wh.landing, "late.jsonl", _late_messages())
+    write_telematics(wh.landing, "very_late.jsonl", _very_late_messages())
+    very_late_day = START + timedelta(days=DAYS - 11)
+    pings_before = wh.query(
+        "select pings from marts.fct_vehicle_daily where vehicle_id = 'veh_0098' and activity_date = ?", [very_late_day]
+    )
     assert wh.lafa("load", str(wh.landing)).returncode == 0
     wh.dbt("build", "-s", "source:telematics+")  # incremental, with the data tests of every model it touches
     incremental = _snapshot(wh)
+    # ten days late, beyond the lookback: the day is rebuilt because it received readings since the last build
+    assert wh.query(
+        "select pings from marts.fct_vehicle_daily where vehicle_id = 'veh_0098' and activity_date = ?", [very_late_day]
+    ) == [((pings_before[0][0] if pings_before else 0) + 5,)]
     last_built = wh.query("select max(recorded_date) from intermediate.int_fleet__telematics_intervals")[0][0]
     assert wh.query(
         "select message_id, recorded_date < ? from intermediate.int_fleet__vehicle_latest_readings "
-        "where vehicle_id = 'veh_0002'",
+        "where vehicle_id = 'veh_0099'",
         [last_built - timedelta(days=5)],
     ) == [("early-4", True)]  # before any day the run rebuilt: kept, not recomputed
     assert wh.query("select count(*) from staging.stg_telematics__vehicle_stats")[0][0] > before
     late_day = START + timedelta(days=DAYS - 3)
     assert wh.query(
-        "select count(*) from marts.fct_charging_sessions where vehicle_id = 'veh_0001' "
+        "select count(*) from marts.fct_charging_sessions where vehicle_id = 'veh_0098' "
         f"and started_at = '{late_day} 09:00:30'"
     ) == [(1,)]
 
@@ -127,10 +164,10 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         assert (wh.dbt("test", *unique_test, *recent, check=False).returncode == 1) is caught_by_recent, day
 
     # the live-status guard: a vehicle missing from the live status fails it; with the var it checks only vehicles
-    # that reported in the last N days (veh_0002 went silent on day 2), and still a live row behind a reading
+    # that reported in the last N days (veh_0099 went silent on day 2), and still a live row behind a reading
     guard = ["-s", "assert_live_status_matches_latest_readings"]
     with duckdb.connect(str(wh.path)) as con:
-        con.execute("delete from marts.rpt_fleet_live_status where vehicle_id = 'veh_0002'")
+        con.execute("delete from marts.rpt_fleet_live_status where vehicle_id = 'veh_0099'")
     assert wh.dbt("test", *guard, check=False).returncode == 1
     assert wh.dbt("test", *guard, *recent).returncode == 0
     with duckdb.connect(str(wh.path)) as con:

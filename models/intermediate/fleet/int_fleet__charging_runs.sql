@@ -1,4 +1,5 @@
 {{ config(**event_incremental_config('started_date')) }}
+{%- set rebuild_from = telematics_rebuild_from('started_date') if is_incremental() else none %}
 {#- Runs of charging readings, the pieces int_fleet__charging_sessions builds sessions from (DESIGN.md section 4):
     a maximal run of one vehicle's charging readings with no gap over var charging_session_gap_minutes (15) and no
     driving in between (the odometer moved plausibly since the previous charging reading). Each run carries the
@@ -18,13 +19,14 @@ with readings as (
         next_recorded_at,
         next_soc_pct,
         next_odometer_km,
-        is_next_charging
+        is_next_charging,
+        loaded_at
     from {{ ref('int_fleet__telematics_intervals') }}
     where
         not is_suspect
         and (is_charging or is_next_charging)
     {% if is_incremental() %}
-            and recorded_date >= {{ dbt.dateadd('day', -1, telematics_rebuild_from('started_date')) }}
+            and recorded_date >= {{ dbt.dateadd('day', -1, rebuild_from) }}
         {% endif %}
 ),
 
@@ -92,6 +94,7 @@ runs as (
         max(charging_energy_kwh) as last_energy_kwh,
         max(case when is_run_start then odometer_km end) as start_odometer_km,
         max(case when is_run_end then odometer_km end) as end_odometer_km,
+        max(loaded_at) as loaded_at,
         max(
             case
                 when
@@ -133,11 +136,12 @@ final as (
         first_energy_kwh,
         last_energy_kwh,
         start_odometer_km,
-        end_odometer_km
+        end_odometer_km,
+        loaded_at
     from runs
 )
 
 select * from final
 {% if is_incremental() %}
-    where started_date >= {{ telematics_rebuild_from('started_date') }}
+    where started_date >= {{ rebuild_from }}
 {% endif %}

@@ -29,7 +29,8 @@ last_day_readings as (
         readings.soc_pct,
         readings.charge_state,
         readings.odometer_km,
-        readings.battery_temp_c
+        readings.battery_temp_c,
+        readings.loaded_at
     from {{ ref('int_fleet__telematics_intervals') }} as readings
     inner join last_days
         on
@@ -57,7 +58,8 @@ final as (
         soc_pct,
         charge_state,
         odometer_km,
-        battery_temp_c
+        battery_temp_c,
+        loaded_at
     from ranked
     where recency_rank = 1
 )

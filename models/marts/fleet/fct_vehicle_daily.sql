@@ -1,4 +1,5 @@
 {{ config(**event_incremental_config('activity_date')) }}
+{%- set rebuild_from = telematics_rebuild_from('activity_date') if is_incremental() else none %}
 with intervals as (
     select
         vehicle_id,
@@ -7,12 +8,13 @@ with intervals as (
         km_to_next,
         is_odometer_jump,
         oem_soh_pct,
-        observed_minutes
+        observed_minutes,
+        loaded_at
     from {{ ref('int_fleet__telematics_intervals') }}
     where
         not is_suspect
     {% if is_incremental() %}
-            and recorded_date >= {{ telematics_rebuild_from('activity_date') }}
+            and recorded_date >= {{ rebuild_from }}
         {% endif %}
 ),
 
@@ -22,7 +24,7 @@ sessions as (
         started_date
     from {{ ref('int_fleet__charging_sessions') }}
     {% if is_incremental() %}
-        where started_date >= {{ telematics_rebuild_from('activity_date') }}
+        where started_date >= {{ rebuild_from }}
     {% endif %}
 ),
 
@@ -38,7 +40,8 @@ daily_signals as (
         max(soc_pct) as soc_max_pct,
         avg(soc_pct) as soc_avg_pct,
         sum(case when soc_pct < 20 then observed_minutes else 0 end) as minutes_below_20_pct,
-        avg(oem_soh_pct) as oem_soh_pct
+        avg(oem_soh_pct) as oem_soh_pct,
+        max(loaded_at) as loaded_at
     from intervals
     group by 1, 2
 ),
@@ -64,7 +67,8 @@ final as (
         round(daily_signals.km_driven, 3) as km_driven,
         round(daily_signals.soc_avg_pct, 3) as soc_avg_pct,
         round(daily_signals.minutes_below_20_pct, 2) as minutes_below_20_pct,
-        coalesce(daily_sessions.charging_sessions, 0) as charging_sessions
+        coalesce(daily_sessions.charging_sessions, 0) as charging_sessions,
+        daily_signals.loaded_at
     from daily_signals
     left join daily_sessions
         on
@@ -75,5 +79,5 @@ final as (
 select * from final
 {% if is_incremental() %}
     -- the days this run replaces (the inputs are already cut there; this names the partition column for BigQuery)
-    where activity_date >= {{ telematics_rebuild_from('activity_date') }}
+    where activity_date >= {{ rebuild_from }}
 {% endif %}
