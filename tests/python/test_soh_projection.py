@@ -55,7 +55,8 @@ def reference_projection(
     for r in health:
         if r["is_estimate_reliable"] and r["soh_estimate_pct"] is not None:
             m = _date(r["month_start"])
-            months[r["vehicle_id"]].append((month_number(m), float(r["soh_estimate_pct"]), m))
+            # a month's estimate (the median of its sessions) stands for the middle of the month
+            months[r["vehicle_id"]].append((month_number(m) + 0.5, float(r["soh_estimate_pct"]), m))
     span = {v: max(x for x, _, _ in pts) - min(x for x, _, _ in pts) for v, pts in months.items()}
     own = {}
     for v, pts in months.items():

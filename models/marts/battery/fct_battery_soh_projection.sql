@@ -1,13 +1,16 @@
 {#- Where each battery is heading, for residual value (DESIGN.md section 4, the projection rule lives here; the
-    why and what the interval means: docs/fleet_battery.md). Months: x = month_number(month_start) of the vehicle's
-    reliable months (>= 3 qualifying sessions); span = latest x - earliest x.
+    why and what the interval means: docs/fleet_battery.md). Months: x = month_number(month_start) + 0.5 of the
+    vehicle's reliable months (>= 3 qualifying sessions): a month's estimate, the median of its sessions, stands for
+    the middle of the month (at its start, every projection read half a month of fade too much); span = latest x -
+    earliest x.
     - Own trend (span >= var soh_projection_min_span_months, 6): Theil-Sen slope = median of the slopes between
       every pair of its months, with Sen's (1968) 90 % confidence interval of the slope exactly as
       scipy.stats.theilslopes(y, x, alpha=0.90) picks it from the sorted pairwise slopes (ties in SoH included).
     - Otherwise the fleet prior: slope, slope bounds and span = the medians of those of the vehicles with a trend of
       their own; none when no vehicle has one (null with a reason, never a slope of 0).
-    - Intercept = median of (soh - slope x) over the vehicle's own months; level = the line at the latest month.
-    - Projection (bounds) = level + slope (lower, upper slope) x horizon, horizon = contract end - latest month (0 if
+    - Intercept = median of (soh - slope x) over the vehicle's own months; level = the line in the middle
+      of the latest month.
+    - Projection (bounds) = level + slope (lower, upper slope) x horizon, horizon = contract end - that middle (0 if
       the contract end is earlier); contract end = due date of the last installment of the vehicle's latest active
       contract. Null, with a reason, beyond var soh_projection_max_horizon_ratio (4) x the span the slope rests on.
     - Slopes are never clamped; the published values are: never above the level, within 0-100.
@@ -42,7 +45,7 @@ monthly as (
         vehicle_id,
         month_start,
         soh_estimate_pct,
-        {{ month_number('month_start') }} as month_x
+        {{ month_number('month_start') }} + 0.5 as month_x
     from health_months
     where is_estimate_reliable and soh_estimate_pct is not null
 ),
@@ -284,7 +287,7 @@ fitted as (
         intercepts.intercept + vehicle_slopes.slope * vehicle_slopes.latest_x as level_pct,
         active_contracts.contract_id,
         active_contracts.contract_end_date,
-        -- a contract due to end before the latest month projects to the level (no slope time left)
+        -- a contract due to end before the middle of the latest month projects to the level (no slope time left)
         case
             when active_contracts.contract_end_date is not null
                 then greatest({{ month_number('active_contracts.contract_end_date') }} - vehicle_slopes.latest_x, 0)
