@@ -14,7 +14,77 @@ from pathlib import Path
 from lafa.contract import SOURCES
 from lafa.simulate import credit, world
 from lafa.simulate.output import Landing, envelope, payload, truth_writer, write_manifest
-from lafa.simulate.vehicle import UTC_OFFSET, Driver, Session, VehicleState, fade_one_day, simulate_day
+from lafa.simulate.vehicle import (
+    AC_ONLY,
+    DC_ONLY,
+    MIXED,
+    UTC_OFFSET,
+    DayLog,
+    Driver,
+    Reading,
+    Session,
+    VehicleState,
+    fade_one_day,
+    simulate_day,
+)
+
+TRUTH_FILES: dict[str, list[str]] = {
+    "battery_daily": ["vehicle_id", "date", "usable_capacity_kwh", "soh_pct"],
+    "charging_sessions": [
+        "vehicle_id",
+        "started_at",
+        "ended_at",
+        "location_type",
+        "charger_type",
+        "soc_start_pct",
+        "soc_end_pct",
+        "energy_battery_kwh",
+        "energy_grid_kwh",
+        "ocpp_session_id",
+        "id_tag",
+    ],
+    "failures": ["vehicle_id", "failed_at", "component", "work_order_id"],
+    "vehicle_daily_km": ["vehicle_id", "date", "km_driven"],
+    "telematics_dropouts": ["vehicle_id", "started_at", "ended_at", "during"],
+    "replugs": [
+        "vehicle_id",
+        "unplugged_at",
+        "replugged_at",
+        "km_driven",
+        "same_station",
+        "first_ocpp_session_id",
+        "second_ocpp_session_id",
+    ],
+    "vehicle_swaps": [
+        "driver_id",
+        "id_tag",
+        "from_vehicle_id",
+        "to_vehicle_id",
+        "swapped_at",
+        "old_contract_id",
+        "new_contract_id",
+    ],
+    "odometer_glitches": ["vehicle_id", "recorded_at", "reported_odometer_m", "true_odometer_m"],
+    "very_late_readings": ["vehicle_id", "recorded_at", "published_at"],
+    "charging_months": ["vehicle_id", "month", "mode", "ac_sessions", "dc_sessions"],
+}
+MESS = (
+    "duplicates",
+    "late",
+    "very_late",
+    "gps_dropouts",
+    "impossible_values",
+    "dirty_categories",
+    "first_charging_reading_after_plug_in",
+    "dropouts_depot_charging",
+    "dropouts_home_charging",
+    "dropouts_driving",
+    "replugs",
+    "vehicle_swaps",
+    "odometer_glitches",
+    "ac_only_months",
+    "dc_only_months",
+)
 
 
 @dataclass(frozen=True)
@@ -29,11 +99,21 @@ class FleetConfig:
 
 
 def _local(at_utc: datetime) -> str:
-    return (at_utc - UTC_OFFSET).strftime("%Y-%m-%dT%H:%M:%S-06:00")
+    return (at_utc - UTC_OFFSET).isoformat(timespec="seconds") + "-06:00"
 
 
 def _utc(at_utc: datetime) -> str:
-    return at_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return at_utc.isoformat(timespec="seconds") + "Z"
+
+
+def _noon(day: date) -> datetime:
+    """Noon local time on `day`, in UTC."""
+    return datetime(day.year, day.month, day.day, 12) + UTC_OFFSET
+
+
+def _id_tag(person: credit.Person) -> str:
+    """The driver's RFID card: it goes with the driver, not the vehicle."""
+    return f"RFID{int(person.driver_id.split('_')[1]):06d}"
 
 
 class _Fleet:
@@ -51,32 +131,17 @@ class _Fleet:
         self.applications: list[list[object]] = []
         self.ids: dict[str, int] = {}
         self.payment_id = [0]
-        self.mess = {"duplicates": 0, "late": 0, "gps_dropouts": 0, "impossible_values": 0, "dirty_categories": 0}
-        self.truth_battery = truth_writer(
-            out, "battery_daily.csv", ["vehicle_id", "date", "usable_capacity_kwh", "soh_pct"]
-        )
-        self.truth_sessions = truth_writer(
-            out,
-            "charging_sessions.csv",
-            [
-                "vehicle_id",
-                "started_at",
-                "ended_at",
-                "location_type",
-                "charger_type",
-                "soc_start_pct",
-                "soc_end_pct",
-                "energy_battery_kwh",
-                "energy_grid_kwh",
-                "ocpp_session_id",
-            ],
-        )
-        self.truth_failures = truth_writer(
-            out, "failures.csv", ["vehicle_id", "failed_at", "component", "work_order_id"]
-        )
+        self.mess = dict.fromkeys(MESS, 0)
+        self.truth = {name: truth_writer(out, f"{name}.csv", header) for name, header in TRUTH_FILES.items()}
+        self.charge_modes: dict[tuple[str, str], str] = {}  # (vehicle_id, local month) -> mixed, ac_only, dc_only
+        self.month_sessions: dict[tuple[str, str], list[int]] = {}  # -> [ac sessions, dc sessions]
+        self.last_station: dict[str, tuple[str, str]] = {}  # vehicle_id -> (station, OCPP id) of its last export
         self.pending_failures: dict[str, tuple[date, str]] = {}
         self.meter_wh: dict[str, int] = {}
         self._plan_acquisitions()
+
+    def _truth(self, name: str, row: list[object]) -> None:
+        self.truth[name][1].writerow(row)
 
     def next_id(self, kind: str) -> int:
         self.ids[kind] = self.ids.get(kind, 0) + 1
@@ -160,6 +225,7 @@ class _Fleet:
                 return
 
     def _credit_day(self, day: date) -> None:
+        self._swaps(day)
         for vehicle_id, available in sorted(self.pool.items()):
             if available <= day and self.rng.random() < 0.35:
                 self._lease_out(self.by_id[vehicle_id], day)
@@ -168,15 +234,78 @@ class _Fleet:
             if k >= 0 and k % 7 == 0 and k // 7 < c.term_weeks:
                 credit.pay_week(c, day, self.rng, self.payment_id)
             if c.paid >= c.term_weeks * c.weekly - 0.005:
-                c.status, c.closed_at = "completed", datetime(day.year, day.month, day.day, 12) + UTC_OFFSET
+                c.status, c.closed_at = "completed", _noon(day)
             elif c.dpd(day) >= world.TERMINATION_DPD:
-                c.status, c.closed_at = "terminated", datetime(day.year, day.month, day.day, 12) + UTC_OFFSET
+                c.status, c.closed_at = "terminated", _noon(day)
                 c.default_date = day
             if c.status != "active":
                 del self.lease[vehicle_id]
                 self.pool[vehicle_id] = day + timedelta(days=self.rng.randint(5, 15))  # repossession, prep
 
+    def _swaps(self, day: date) -> None:
+        """On a day a vehicle is free, a driver in good standing may move to it (the RFID card goes along)."""
+        free = sorted(vehicle_id for vehicle_id, available in self.pool.items() if available <= day)
+        for _, c in sorted(self.lease.items()):
+            if free and self._may_swap(c, day) and self.rng.random() < world.VEHICLE_SWAP_RATE:
+                self._swap(c, free.pop(self.rng.randrange(len(free))), day)
+
+    def _may_swap(self, c: credit.Contract, day: date) -> bool:
+        """A depot-charging driver (no home charger) three weeks into the contract and the horizon, not about to
+        churn, nothing owed at noon today."""
+        close = _noon(day)
+        churn = c.driver.churn_date
+        return (
+            not c.driver.has_home_charger
+            and c.signed_at.date() + timedelta(days=21) <= day <= self.end - timedelta(days=21)
+            and (churn is None or churn > day + timedelta(days=30))
+            and all(at <= close for _, at, _, _, _ in c.payments)
+            and sum(p[2] for p in c.payments if p[4] == "succeeded") >= c.installments_due(day) * c.weekly - 0.005
+        )
+
+    def _swap(self, old: credit.Contract, vehicle_id: str, day: date) -> None:
+        """The contract is cancelled (terminated, nothing owed) and a new one signed the same day, same terms."""
+        old.status, old.closed_at = "terminated", _noon(day)
+        del self.lease[old.vehicle_id]
+        self.pool[old.vehicle_id] = day + timedelta(days=self.rng.randint(2, 7))
+        del self.pool[vehicle_id]
+        signed = datetime(day.year, day.month, day.day, self.rng.randint(13, 17), self.rng.randint(0, 59)) + UTC_OFFSET
+        new = credit.Contract(
+            contract_id=f"lto_{self.next_id('contract'):05d}",
+            application_id=old.application_id,
+            driver=old.driver,
+            vehicle_id=vehicle_id,
+            signed_at=signed,
+            first_due_date=day + timedelta(days=7),
+            term_weeks=old.term_weeks,
+            weekly=old.weekly,
+            down_payment=old.down_payment,
+        )
+        self.contracts.append(new)
+        self.lease[vehicle_id] = new
+        self.mess["vehicle_swaps"] += 1
+        self._truth(
+            "vehicle_swaps",
+            [
+                old.driver.driver_id,
+                _id_tag(old.driver),
+                old.vehicle_id,
+                vehicle_id,
+                _utc(old.closed_at),
+                old.contract_id,
+                new.contract_id,
+            ],
+        )
+
     # --- vehicles -------------------------------------------------------------------------------------
+    def _charge_mode(self, vehicle_id: str, at_utc: datetime) -> str:
+        """How the vehicle is charged in the local month of `at_utc`: mixed, AC only or DC only."""
+        key = (vehicle_id, (at_utc - UTC_OFFSET).strftime("%Y-%m"))
+        if key not in self.charge_modes:
+            r = random.Random(f"lafa-{self.c.seed}-{vehicle_id}-{key[1]}-charging").random()
+            dc_only, ac_only = world.DC_ONLY_MONTH_RATE, world.DC_ONLY_MONTH_RATE + world.AC_ONLY_MONTH_RATE
+            self.charge_modes[key] = DC_ONLY if r < dc_only else AC_ONLY if r < ac_only else MIXED
+        return self.charge_modes[key]
+
     def _vehicle_day(self, v: VehicleState, day: date) -> None:
         contract = self.lease.get(v.vehicle_id)
         if contract is None or contract.signed_at.date() >= day:
@@ -187,12 +316,28 @@ class _Fleet:
             person.start_hour, person.shift_hours, person.charge_below, person.has_home_charger, person.home_zone
         )
         rng = random.Random(f"lafa-{self.c.seed}-{v.vehicle_id}-{day}")
-        sessions_before = len(v.sessions)
-        pings, trips = simulate_day(
-            v, driver, datetime(day.year, day.month, day.day), credit.activity(person, day, rng), rng
+        log = simulate_day(
+            v,
+            driver,
+            datetime(day.year, day.month, day.day),
+            credit.activity(person, day, rng),
+            rng,
+            self.c.ping_seconds,
+            lambda at: self._charge_mode(v.vehicle_id, at),
         )
-        self._emit_pings(v, pings, rng)
-        for trip in trips:
+        self._emit_readings(v, log.readings, rng)
+        self._emit_trips(v, person, day, log, rng)
+        for s in v.sessions:
+            self._emit_session(s, person, rng)
+        v.sessions.clear()
+        for d in log.dropouts:
+            self.mess[f"dropouts_{d.during}"] += 1
+            self._truth("telematics_dropouts", [v.vehicle_id, _utc(d.started_at), _utc(d.ended_at), d.during])
+        self._maintenance(v, day, rng)
+        fade_one_day(v, self.rng)
+
+    def _emit_trips(self, v: VehicleState, person: credit.Person, day: date, log: DayLog, rng: random.Random) -> None:
+        for trip in log.trips:
             surge = 1.3 if (trip.started_at - UTC_OFFSET).hour in (7, 8, 18, 19, 20) else 1.0
             if day in world.HOLIDAYS:
                 surge *= 1.15
@@ -214,22 +359,13 @@ class _Fleet:
                     trip.dropoff_zone,
                 ],
             )
-        for s in v.sessions[sessions_before:]:
-            self._emit_session(s, rng)
-        v.sessions.clear()
-        self._maintenance(v, day, rng)
-        fade_one_day(v, self.rng)
 
-    def _emit_pings(self, v: VehicleState, pings: list, rng: random.Random) -> None:
+    def _emit_readings(self, v: VehicleState, readings: list[Reading], rng: random.Random) -> None:
         by_partition: dict[str, list[str]] = {}
         soh_milli = round(round(v.soh + v.oem_bias)) * 1000
-        step = self.c.ping_seconds // 60
-        last = len(pings) - 1
-        for i, p in enumerate(pings):
-            # every step-th minute, and always the first and last ping of a charging run (its SoC endpoints)
-            boundary = p.charging and (i in (0, last) or not pings[i - 1].charging or not pings[i + 1].charging)
-            if i % step and not boundary:
-                continue
+        glitched = False
+        for p in readings:
+            at = _utc(p.at)
             soc = min(100.0, max(0.0, p.soc + rng.gauss(0, world.SOC_NOISE_PCT)))
             soc_milli = round(soc * 1000)
             energy = None if p.energy_kwh is None else round(p.energy_kwh * 1e9)
@@ -239,6 +375,13 @@ class _Fleet:
                     energy = -energy - 1
                 else:
                     soc_milli = 100_000 + rng.randint(1, 20_000)
+            odometer = round(p.odometer_m)
+            reported = odometer
+            if not p.charging and not glitched and rng.random() < world.ODOMETER_GLITCH_RATE:
+                reported = 0 if rng.random() < 0.25 else odometer + rng.randint(1_000, 9_000) * 1000
+                self.mess["odometer_glitches"] += 1
+                self._truth("odometer_glitches", [v.vehicle_id, at, reported, odometer])
+            glitched = reported != odometer
             gps = None
             if rng.random() >= world.GPS_DROPOUT_RATE:
                 gps = (p.lat, p.lon, p.speed_kph / 1.609344)
@@ -247,21 +390,18 @@ class _Fleet:
             body = payload(
                 v.vehicle_id,
                 v.vin,
-                _utc(p.at),
+                at,
                 soc_milli,
                 2 if p.charging else 1,
                 energy,
-                round(p.odometer_m),
+                reported,
                 round(p.temp_c * 1000),
                 soh_milli if rng.random() < world.OEM_SOH_RATE else None,
                 gps,
             )
-            publish = p.at + timedelta(seconds=rng.uniform(1, 20))
-            if rng.random() < world.LATE_RATE:
-                self.mess["late"] += 1
-                publish += timedelta(minutes=rng.uniform(5, 48 * 60))
+            publish = self._publish_time(v, p.at, at, rng)
             message_id = f"{self.next_id('message'):013d}"
-            line = envelope(message_id, publish.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", body)
+            line = envelope(message_id, publish.isoformat(timespec="milliseconds") + "Z", body)
             by_partition.setdefault(publish.date().isoformat(), []).append(line)
             if rng.random() < world.DUPLICATE_RATE:
                 self.mess["duplicates"] += 1
@@ -273,19 +413,40 @@ class _Fleet:
                     lines[i], lines[i + 1] = lines[i + 1], lines[i]
             self.landing.lines(partition, lines)
 
-    def _emit_session(self, s: Session, rng: random.Random) -> None:
-        ocpp_id = ""
+    def _publish_time(self, v: VehicleState, at: datetime, recorded_at: str, rng: random.Random) -> datetime:
+        """1-20 s after the reading; 1 % late (5 min to 48 h), 0.1 % very late (3 to 14 days)."""
+        publish = at + timedelta(seconds=rng.uniform(1, 20))
+        r = rng.random()
+        if r < world.LATE_RATE:
+            self.mess["late"] += 1
+            publish += timedelta(minutes=rng.uniform(5, 48 * 60))
+        elif r < world.LATE_RATE + world.VERY_LATE_RATE:
+            self.mess["very_late"] += 1
+            publish += timedelta(days=rng.uniform(3, 14))
+            self._truth(
+                "very_late_readings", [v.vehicle_id, recorded_at, publish.isoformat(timespec="milliseconds") + "Z"]
+            )
+        return publish
+
+    def _station(self, s: Session, rng: random.Random) -> str:
+        if s.replug is not None and s.replug.same_station:
+            return self.last_station[s.vehicle_id][0]
+        if s.location_type == "depot":
+            return f"DEPOT-IZT-{rng.randint(1, 12):02d}"
+        return f"PUB-{rng.choice(world.ZONES).upper()}-{rng.randint(1, 4)}"
+
+    def _emit_session(self, s: Session, person: credit.Person, rng: random.Random) -> None:
+        ocpp_id, id_tag = "", ""
         if s.location_type != "home":
-            ocpp_id = f"ocpp_{self.next_id('ocpp'):07d}"
+            ocpp_id, id_tag = f"ocpp_{self.next_id('ocpp'):07d}", _id_tag(person)
+            station = self._station(s, rng)
             if s.location_type == "depot":
-                station, price = f"DEPOT-IZT-{rng.randint(1, 12):02d}", s.energy_grid_kwh * world.DEPOT_MXN_PER_KWH
+                price = s.energy_grid_kwh * world.DEPOT_MXN_PER_KWH
             else:
-                station = f"PUB-{rng.choice(world.ZONES).upper()}-{rng.randint(1, 4)}"
                 price = s.energy_grid_kwh * world.PUBLIC_DC_MXN_PER_KWH + world.PUBLIC_DC_SESSION_FEE_MXN
             meter_start = self.meter_wh.get(station, rng.randint(1_000_000, 9_000_000))
             meter_stop = meter_start + round(s.energy_grid_kwh * 1000)
             self.meter_wh[station] = meter_stop + rng.randint(0, 50)
-            vehicle_num = int(s.vehicle_id.split("_")[1])
             self.landing.row(
                 "charging_sessions",
                 (s.started_at - UTC_OFFSET).date().isoformat(),
@@ -293,7 +454,7 @@ class _Fleet:
                     ocpp_id,
                     station,
                     self.dirty(s.charger_type),
-                    f"RFID{vehicle_num:06d}",
+                    id_tag,
                     "" if rng.random() < 0.1 else s.vehicle_id,
                     _local(s.started_at - timedelta(seconds=rng.randint(5, 90))),
                     _local(s.ended_at + timedelta(seconds=rng.randint(5, 90))),
@@ -302,7 +463,11 @@ class _Fleet:
                     f"{price:.2f}",
                 ],
             )
-        self.truth_sessions[1].writerow(
+            if s.replug is not None:
+                self._replug(s, ocpp_id)
+            self.last_station[s.vehicle_id] = (station, ocpp_id)
+        self._truth(
+            "charging_sessions",
             [
                 s.vehicle_id,
                 _utc(s.started_at),
@@ -314,7 +479,29 @@ class _Fleet:
                 f"{s.energy_battery_kwh:.6f}",
                 f"{s.energy_grid_kwh:.6f}",
                 ocpp_id,
-            ]
+                id_tag,
+            ],
+        )
+        if s.first_reading_at is not None and s.first_reading_at > s.started_at:
+            self.mess["first_charging_reading_after_plug_in"] += 1
+        self._charge_mode(s.vehicle_id, s.started_at)
+        month = (s.vehicle_id, (s.started_at - UTC_OFFSET).strftime("%Y-%m"))
+        self.month_sessions.setdefault(month, [0, 0])[s.charger_type == "dc"] += 1
+
+    def _replug(self, s: Session, ocpp_id: str) -> None:
+        assert s.replug is not None
+        self.mess["replugs"] += 1
+        self._truth(
+            "replugs",
+            [
+                s.vehicle_id,
+                _utc(s.replug.unplugged_at),
+                _utc(s.started_at),
+                f"{s.replug.km:.3f}",
+                str(s.replug.same_station).lower(),
+                self.last_station[s.vehicle_id][1],
+                ocpp_id,
+            ],
         )
 
     def _maintenance(self, v: VehicleState, day: date, rng: random.Random) -> None:
@@ -341,7 +528,7 @@ class _Fleet:
                 rng.uniform(1_000, 6_000),
                 rng,
             )
-            self.truth_failures[1].writerow([v.vehicle_id, _utc(opened - timedelta(hours=2)), pending[1], wo])
+            self._truth("failures", [v.vehicle_id, _utc(opened - timedelta(hours=2)), pending[1], wo])
         elif not pending and rng.random() < 0.0015 * (1 + age_years) * (1 + km / 60_000):
             component = rng.choice(("12v_battery", "brakes", "suspension", "hv_cooling", "charging_port", "tires"))
             self.pending_failures[v.vehicle_id] = (day + timedelta(days=rng.randint(3, 10)), component)
@@ -459,22 +646,39 @@ class _Fleet:
             fleet = [v for v in self.vehicles if v.acquired_at.date() <= day]
             for v in fleet:
                 self._vehicle_day(v, day)
-                self.truth_battery[1].writerow([v.vehicle_id, day.isoformat(), f"{v.capacity_kwh:.4f}", f"{v.soh:.4f}"])
+                self._truth("battery_daily", [v.vehicle_id, day.isoformat(), f"{v.capacity_kwh:.4f}", f"{v.soh:.4f}"])
+                self._flush_km(v, day)
             self._warehouse_jobs(day, len(fleet), i + 1)
             self.landing.close("trips")
             self.landing.close("charging_sessions")
-            keep = {(day + timedelta(days=k)).isoformat() for k in range(-1, 4)}
+            keep = {(day + timedelta(days=k)).isoformat() for k in range(-1, 16)}  # late: up to 14 days
             self.landing.close("telematics", keep=keep)
             if progress:
                 progress(
                     f"day {i + 1}/{self.c.days} ({day}): {len(fleet)} vehicles, "
                     f"{self.landing.rows['telematics']:,} pings so far"
                 )
+        for v in self.vehicles:
+            self._flush_km(v, None)
+        self._charging_months()
         self._snapshots()
         self.landing.close()
-        for f, _ in (self.truth_battery, self.truth_sessions, self.truth_failures):
+        for f, _ in self.truth.values():
             f.close()
         return dict(sorted(self.landing.rows.items()))
+
+    def _flush_km(self, v: VehicleState, through: date | None) -> None:
+        """Write the true km of local dates no later vehicle-day can reach (all of them at the end)."""
+        for d in sorted(v.km_by_date):
+            if through is None or d <= through:
+                self._truth("vehicle_daily_km", [v.vehicle_id, d.isoformat(), f"{v.km_by_date.pop(d):.6f}"])
+
+    def _charging_months(self) -> None:
+        for (vehicle_id, month), (ac, dc) in sorted(self.month_sessions.items()):
+            mode = self.charge_modes[(vehicle_id, month)]
+            if mode != MIXED:
+                self.mess[f"{mode}_months"] += 1
+            self._truth("charging_months", [vehicle_id, month, mode, ac, dc])
 
     def _snapshots(self) -> None:
         for v in self.vehicles:

@@ -84,9 +84,22 @@ IMPOSSIBLE_RATE = 0.0001
 DIRTY_CATEGORY_RATE = 0.01
 OEM_SOH_RATE = 0.02
 SOC_NOISE_PCT = 0.1
+ODOMETER_GLITCH_RATE = 1 / 20_000  # of not-charging readings: one reading off by thousands of km (or 0)
+VERY_LATE_RATE = 0.001  # publishTime 3-14 days after the reading (besides LATE_RATE: 5 min to 48 h)
+
+# The telematics device and the driver around a charge
+PARK_BEFORE_PLUG_IN_S = (0, 180)  # parked (readings: same odometer, not charging) before plugging in
+PARK_AFTER_STOP_S = (60, 600)  # half the time parked this long after the stop, else drives off at once
+REPLUG_RATE = 0.02  # depot/public charges interrupted: unplug, drive 1-5 km, plug in again within 15 min
+CHARGE_DROPOUT_RATE = 0.03  # AC charges (depot, home) with a 5-60 min telematics dropout inside
+DRIVE_DROPOUT_RATE = 0.02  # vehicle-days with a 5-60 min dropout inside a drive of 30 min or more
+DROPOUT_MINUTES = (5, 60)
+AC_ONLY_MONTH_RATE = 0.15  # vehicle-months charged only on AC (depot, home)
+DC_ONLY_MONTH_RATE = 0.15  # vehicle-months charged only on public DC fast chargers
 
 # Credit behaviour
 CARD_FAILED_FIRST_RATE = 0.2  # a card payment is declined first, then retried
 PAYMENT_REVERSED_RATE = 0.005
+VEHICLE_SWAP_RATE = 0.03  # per day a vehicle is free: a depot-charging driver in good standing moves to it
 TERMINATION_DPD = 45  # a contract this many days past due is terminated and the vehicle repossessed
 PREVENTIVE_INTERVAL_KM = 15_000

@@ -6,10 +6,11 @@ import base64
 import csv
 import gzip
 import hashlib
+import itertools
 import json
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,11 @@ def _csv(root: Path, source: str) -> list[dict[str, str]]:
         with path.open(newline="", encoding="utf-8") as f:
             rows.extend(csv.DictReader(f))
     return rows
+
+
+def _truth(root: Path, name: str) -> list[dict[str, str]]:
+    with (root / "_truth" / f"{name}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 def _ts(text: str) -> datetime:
@@ -94,10 +100,12 @@ def test_every_contract_source_is_written(fleet: Path) -> None:
 
 def test_odometer_is_monotone_and_soc_in_range_except_injected(fleet: Path, pings: list[dict]) -> None:
     manifest = json.loads((fleet / "_truth" / "manifest.json").read_text())
+    glitches = {(r["vehicle_id"], r["recorded_at"]) for r in _truth(fleet, "odometer_glitches")}
     by_vehicle: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     out_of_range = 0
     for p in pings:
-        by_vehicle[p["vehicleId"]].append((_ts(p["time"]), p["obdOdometerMeters"]))
+        if (p["vehicleId"], p["time"]) not in glitches:
+            by_vehicle[p["vehicleId"]].append((_ts(p["time"]), p["obdOdometerMeters"]))
         energy = p["evChargingEnergyMicroWh"]
         if not 0 <= p["evStateOfChargeMilliPercent"] <= 100_000 or (energy is not None and energy < 0):
             out_of_range += 1
@@ -145,28 +153,40 @@ def test_truth_state_of_health_is_plausible(fleet: Path) -> None:
     assert all(60 < s <= 100 for s in soh)
 
 
-def test_ping_interval_is_configurable_and_keeps_session_endpoints(tmp_path: Path) -> None:
+def test_ping_interval_is_configurable_and_the_device_reads_on_its_own_clock(tmp_path: Path) -> None:
     every_5_min = FleetConfig(vehicles=2, days=3, start=date(2026, 3, 1), seed=9, ping_seconds=300)
     generate_fleet(every_5_min, tmp_path / "slow")
     generate_fleet(FleetConfig(vehicles=2, days=3, start=date(2026, 3, 1), seed=9), tmp_path / "fast")
 
-    def charging_times(root: Path) -> tuple[int, set[str]]:
-        count, charging = 0, set()
+    def readings(root: Path) -> list[dict]:
+        found = {}
         for path in (root / "telematics").glob("*.jsonl"):
             for line in path.read_text(encoding="utf-8").splitlines():
-                payload = json.loads(base64.b64decode(json.loads(line)["message"]["data"]))
-                count += 1
-                if payload["evChargingStatus"] == 2:
-                    charging.add(f"{payload['vehicleId']} {payload['time']}")
-        return count, charging
+                message = json.loads(line)["message"]
+                found[message["messageId"]] = json.loads(base64.b64decode(message["data"]))
+        return list(found.values())
 
-    slow, slow_charging = charging_times(tmp_path / "slow")
-    fast, _ = charging_times(tmp_path / "fast")
-    assert 0.15 < slow / fast < 0.3
-    with (tmp_path / "slow" / "_truth" / "charging_sessions.csv").open(newline="") as f:
-        for session in csv.DictReader(f):
-            assert f"{session['vehicle_id']} {session['started_at']}" in slow_charging
-            assert f"{session['vehicle_id']} {session['ended_at']}" in slow_charging
+    slow, fast = readings(tmp_path / "slow"), readings(tmp_path / "fast")
+    assert 0.15 < len(slow) / len(fast) < 0.3
+    charging = sorted((p["vehicleId"], _ts(p["time"])) for p in slow if p["evChargingStatus"] == 2)
+    sessions = _truth(tmp_path / "slow", "charging_sessions")
+    assert sessions
+    for s in sessions:
+        start, end = _ts(s["started_at"]), _ts(s["ended_at"])
+        times = [at for vehicle, at in charging if vehicle == s["vehicle_id"] and start <= at <= end]
+        assert times[0] - start < timedelta(seconds=300)  # the first reading anywhere inside the interval
+        assert end - times[-1] < timedelta(seconds=300)  # and the stop too
+        assert {(b - a).total_seconds() for a, b in itertools.pairwise(times)} <= {300.0}  # no dropout here
+    assert (
+        sum(
+            1
+            for vehicle, at in charging
+            if not any(
+                s["vehicle_id"] == vehicle and _ts(s["started_at"]) <= at <= _ts(s["ended_at"]) for s in sessions
+            )
+        )
+        == 0
+    )
 
 
 def test_bad_ping_interval_is_a_one_line_error(tmp_path: Path) -> None:
