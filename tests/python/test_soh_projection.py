@@ -212,9 +212,10 @@ def mart_against_scipy(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
         for column, value in row.items():
             got = actual[v][column]
             if isinstance(value, float) and got is not None:
-                # the last rounded digit may differ where the SQL's double arithmetic lands on the other side of a
-                # rounding boundary (a sum in another order); the rule and ranks are the same
-                assert float(got) == pytest.approx(value, abs=0.0101), (v, column)
+                # one unit of the last rounded digit is allowed, where the SQL's double arithmetic (a sum in another
+                # order) lands on the other side of a rounding boundary; equal to the digit on the fleets tried
+                unit = 0.0001 if column.startswith("soh_slope") else 0.01
+                assert float(got) == pytest.approx(value, abs=unit * 1.01), (v, column)
             else:
                 assert got == value, (v, column)
     own = sum(r["projection_method"] == "theil_sen_vehicle" for r in expected.values())
