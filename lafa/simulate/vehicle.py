@@ -164,25 +164,37 @@ class Timeline:
         self._add_km(0.0)
 
     def set(self, kind: str) -> None:
-        """What the vehicle does from now on; the device sleeps while it is off and re-phases at plug-in."""
+        """What the vehicle does from now on. The device reads at ignition on and off and sleeps in between;
+        at plug-in it re-phases, so the first charging reading comes anywhere inside the interval."""
         if kind == self.kind:
             return
-        r = self.next_reading
-        if self.kind == CHARGE and r is not None and r == self.at:  # a reading exactly at the stop is charging
-            v = self.v
-            self.readings.append(Reading(r, v.soc, True, self.energy, v.odometer_m, self.temp, 0.0, v.lat, v.lon))
-            self.next_reading = r + self.ping
+        if self.kind == CHARGE and self.next_reading == self.at:  # a reading exactly at the stop is charging
+            self._read_now(charging=True)
+        if kind == OFF:
+            self._read_now(charging=False)
+            self.next_reading = None
+        elif self.kind == OFF:
+            self.next_reading = self.at  # read by the next step
+        elif kind == CHARGE:
+            self.next_reading = self.at + timedelta(seconds=self.rng.randrange(self.ping_seconds))
         if self.kind == DRIVE:
             self.drives.append((self._drive_from, self.at))
         elif kind == DRIVE:
             self._drive_from = self.at
         if kind == CHARGE:
             self.energy = 0.0
-        if kind == OFF:
-            self.next_reading = None
-        elif kind == CHARGE or self.next_reading is None:
-            self.next_reading = self.at + timedelta(seconds=self.rng.randrange(self.ping_seconds))
         self.kind = kind
+
+    def _read_now(self, charging: bool) -> None:
+        """A reading of the state now: at the stop of a charge, or at ignition off if the vehicle moved since the
+        last reading."""
+        last = self.readings[-1] if self.readings else None
+        if last is not None and (last.at == self.at or (not charging and last.odometer_m == self.v.odometer_m)):
+            return
+        v = self.v
+        energy = self.energy if charging else None
+        self.readings.append(Reading(self.at, v.soc, charging, energy, v.odometer_m, self.temp, 0.0, v.lat, v.lon))
+        self.next_reading = self.at + self.ping
 
     def advance(self, seconds: int, temp_c: float, speed_kph: float = 0.0, energy_kwh: float = 0.0) -> None:
         """Move on `seconds` to the vehicle's new state (already in `v`); the device reads what lies between."""
@@ -432,11 +444,15 @@ def _charge(
 
 
 def _drop_out(tl: Timeline, start: datetime, end: datetime, during: str, rng: random.Random) -> None:
-    """A 5-60 min dropout inside [start, end], with at least one reading left on each side of it."""
+    """A 5-60 min dropout inside [start, end], with at least one reading left on each side of it; a driving
+    one never spans local midnight (the km of the gap would go to the day before)."""
     seconds = rng.randint(world.DROPOUT_MINUTES[0] * 60, world.DROPOUT_MINUTES[1] * 60)
     room = int((end - start).total_seconds()) - seconds - 2 * tl.ping_seconds
-    if room >= 0:
-        tl.mute(start + timedelta(seconds=tl.ping_seconds + rng.randint(0, room)), seconds, during)
+    if room < 0:
+        return
+    muted_from = start + timedelta(seconds=tl.ping_seconds + rng.randint(0, room))
+    if during != "driving" or local_date(muted_from) == local_date(muted_from + timedelta(seconds=seconds)):
+        tl.mute(muted_from, seconds, during)
 
 
 def fade_one_day(v: VehicleState, rng: random.Random) -> None:

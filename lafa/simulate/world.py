@@ -100,6 +100,6 @@ DC_ONLY_MONTH_RATE = 0.15  # vehicle-months charged only on public DC fast charg
 # Credit behaviour
 CARD_FAILED_FIRST_RATE = 0.2  # a card payment is declined first, then retried
 PAYMENT_REVERSED_RATE = 0.005
-VEHICLE_SWAP_RATE = 0.03  # per day a vehicle is free: a depot-charging driver in good standing moves to it
+VEHICLE_SWAP_RATE = 0.06  # per day a vehicle is free: a depot-charging driver in good standing moves to it
 TERMINATION_DPD = 45  # a contract this many days past due is terminated and the vehicle repossessed
 PREVENTIVE_INTERVAL_KM = 15_000

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from lafa.simulate import FleetConfig, generate_fleet
@@ -201,3 +202,295 @@ def test_bad_ping_interval_is_a_one_line_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: --ping-seconds must be a multiple of 60")
     assert "Traceback" not in done.stderr
+
+
+# --- the default demo fleet (`lafa generate` with no options) holds every real-feed case -------------------
+
+
+@pytest.fixture(scope="module")
+def default_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("default_fleet")
+    generate_fleet(FleetConfig(), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def feed(default_fleet: Path) -> duckdb.DuckDBPyConnection:
+    """Every telematics reading once (first delivery), with its file and publish time, plus the truth files."""
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    con.execute(
+        f"""
+        create table readings as
+        with lines as (
+            select message.messageId as message_id, message.publishTime as published, message.data as data, filename
+            from read_json('{default_fleet}/telematics/*.jsonl', format = 'newline_delimited', filename = true,
+                           columns = {{'message': 'struct(data varchar, messageId varchar, publishTime varchar)'}})
+        ),
+        decoded as (select message_id, published, filename, decode(from_base64(data))::json as p from lines)
+        select distinct on (message_id)
+            p->>'vehicleId' as vehicle_id,
+            replace(p->>'time', 'Z', '')::timestamp as read_at,
+            (p->>'evChargingStatus')::int as status,
+            (p->>'evChargingEnergyMicroWh')::bigint as energy_uwh,
+            (p->>'obdOdometerMeters')::bigint as odometer_m,
+            (p->>'evStateOfChargeMilliPercent')::int as soc_milli,
+            replace(published, 'Z', '')::timestamp as published_at,
+            parse_filename(filename, true) as file_date
+        from decoded
+        order by message_id, filename
+        """
+    )
+    for name in ("charging_sessions", "telematics_dropouts", "replugs", "odometer_glitches", "vehicle_daily_km"):
+        con.execute(
+            f"create table {name} as select * from read_csv('{default_fleet}/_truth/{name}.csv', all_varchar = true)"
+        )
+    con.execute(
+        """
+        create table sessions as
+        select *, replace(started_at, 'Z', '')::timestamp as start_at, replace(ended_at, 'Z', '')::timestamp as end_at
+        from charging_sessions
+        """
+    )
+    return con
+
+
+def test_the_default_fleet_holds_every_case_and_the_doc_lists_it(default_fleet: Path) -> None:
+    mess = json.loads((default_fleet / "_truth" / "manifest.json").read_text())["mess"]
+    doc = (Path(__file__).parents[2] / "docs" / "generator.md").read_text(encoding="utf-8")
+    assert {k: n for k, n in mess.items() if n < 1} == {}
+    assert [k for k in mess if f"`{k}`" not in doc] == []
+
+
+def test_charging_readings_start_inside_the_interval_with_energy_already_delivered(
+    feed: duckdb.DuckDBPyConnection,
+) -> None:
+    first, last, energy, before, after = feed.execute(
+        """
+        select
+            count(*) filter (where first_at >= start_at + interval 1 second),
+            count(*) filter (where last_at <= end_at - interval 1 second),
+            count(*) filter (where first_at > start_at and first_energy > 0),
+            count(*) filter (where first_at < start_at or first_at >= start_at + interval 60 second),
+            count(*) filter (where last_at > end_at or last_at <= end_at - interval 60 second)
+        from (
+            select s.start_at, s.end_at, min(r.read_at) as first_at, max(r.read_at) as last_at,
+                arg_min(r.energy_uwh, r.read_at) as first_energy
+            from sessions as s
+            join readings as r on r.vehicle_id = s.vehicle_id and r.read_at between s.start_at and s.end_at
+            where r.status = 2
+            group by all
+        )
+        """
+    ).fetchall()[0]
+    sessions = feed.execute("select count(*) from sessions").fetchall()[0][0]
+    assert first > 0.9 * sessions and last > 0.9 * sessions and energy > 0.9 * sessions
+    assert (before, after) == (0, 0)  # within one ping interval of the true plug-in and stop
+    outside = feed.execute(
+        """
+        select count(*) from readings as r
+        where r.status = 2 and not exists (
+            select 1 from sessions as s where s.vehicle_id = r.vehicle_id and r.read_at between s.start_at and s.end_at
+        )
+        """
+    ).fetchall()[0][0]
+    assert outside == 0
+
+
+def test_vehicles_park_before_plug_in_and_sometimes_after_the_stop(feed: duckdb.DuckDBPyConnection) -> None:
+    parked_before, parked_after, drove_off = feed.execute(
+        """
+        with around as (
+            select
+                s.vehicle_id, s.start_at, s.end_at,
+                (select arg_max(odometer_m, read_at) from readings as r
+                 where r.vehicle_id = s.vehicle_id and r.status = 1
+                   and r.read_at < s.start_at and r.read_at > s.start_at - interval 3 minute) as odometer_before,
+                (select arg_min(odometer_m, read_at) from readings as r
+                 where r.vehicle_id = s.vehicle_id and r.status = 1
+                   and r.read_at > s.end_at and r.read_at < s.end_at + interval 60 second) as odometer_after,
+                (select min(odometer_m) from readings as r
+                 where r.vehicle_id = s.vehicle_id and r.read_at between s.start_at and s.end_at) as odometer_charging
+            from sessions as s
+        )
+        select
+            count(*) filter (where odometer_before = odometer_charging),
+            count(*) filter (where odometer_after = odometer_charging),
+            count(*) filter (where odometer_after > odometer_charging)
+        from around
+        """
+    ).fetchall()[0]
+    assert parked_before > 0 and parked_after > 0 and drove_off > 0
+
+
+def test_dropouts_leave_no_readings_and_readings_on_both_sides(feed: duckdb.DuckDBPyConnection) -> None:
+    rows = feed.execute(
+        """
+        with d as (
+            select vehicle_id, during, replace(started_at, 'Z', '')::timestamp as a,
+                replace(ended_at, 'Z', '')::timestamp as b
+            from telematics_dropouts
+        )
+        select
+            d.during,
+            (select count(*) from readings as r
+             where r.vehicle_id = d.vehicle_id and r.read_at >= d.a and r.read_at < d.b),
+            (select count(*) from readings as r where r.vehicle_id = d.vehicle_id and r.read_at < d.a
+                and r.read_at >= d.a - interval 60 second and (r.status = 2) = (d.during <> 'driving')),
+            (select count(*) from readings as r where r.vehicle_id = d.vehicle_id and r.read_at >= d.b
+                and r.read_at < d.b + interval 60 second and (r.status = 2) = (d.during <> 'driving')),
+            (select count(*) from sessions as s
+             where s.vehicle_id = d.vehicle_id and d.a > s.start_at and d.b < s.end_at) as inside_session,
+            datediff('minute', d.a, d.b)
+        from d
+        """
+    ).fetchall()
+    assert {during for during, *_ in rows} == {"depot_charging", "home_charging", "driving"}
+    for during, inside, before, after, in_session, minutes in rows:
+        assert (inside, before, after) == (0, 1, 1)
+        assert in_session == (0 if during == "driving" else 1)
+        assert 5 <= minutes <= 60
+
+
+def test_a_replug_is_two_sessions_and_two_ocpp_exports_a_short_drive_apart(
+    default_fleet: Path, feed: duckdb.DuckDBPyConnection
+) -> None:
+    exports = {r["session_id"] for r in _csv(default_fleet, "charging_sessions")}
+    truth = {(r["vehicle_id"], r["ocpp_session_id"]): r for r in _truth(default_fleet, "charging_sessions")}
+    replugs = _truth(default_fleet, "replugs")
+    assert replugs
+    for r in replugs:
+        first = truth[(r["vehicle_id"], r["first_ocpp_session_id"])]
+        second = truth[(r["vehicle_id"], r["second_ocpp_session_id"])]
+        assert (first["ended_at"], second["started_at"]) == (r["unplugged_at"], r["replugged_at"])
+        assert timedelta(minutes=3) <= _ts(r["replugged_at"]) - _ts(r["unplugged_at"]) <= timedelta(minutes=15)
+        assert 1.0 <= float(r["km_driven"]) <= 5.0
+        assert {r["first_ocpp_session_id"], r["second_ocpp_session_id"]} <= exports
+        moved = feed.execute(
+            "select max(odometer_m) - min(odometer_m) from readings where vehicle_id = ? and read_at between ? and ?",
+            [r["vehicle_id"], _ts(r["unplugged_at"]), _ts(r["replugged_at"])],
+        ).fetchall()[0][0]
+        assert moved > 500  # the readings in between show the drive
+
+
+def test_rfid_cards_belong_to_drivers_and_move_with_a_vehicle_swap(default_fleet: Path) -> None:
+    contracts = {r["contract_id"]: r for r in _csv(default_fleet, "lto_contracts")}
+    truth = {r["ocpp_session_id"]: r for r in _truth(default_fleet, "charging_sessions") if r["ocpp_session_id"]}
+    exports = _csv(default_fleet, "charging_sessions")
+    held = defaultdict(list)  # vehicle -> (signed, closed, driver)
+    for c in contracts.values():
+        closed = _ts(c["closed_at"]) if c["closed_at"] else datetime.max.replace(tzinfo=_ts(c["signed_at"]).tzinfo)
+        held[c["vehicle_id"]].append((_ts(c["signed_at"]), closed, c["driver_id"]))
+    for e in exports:
+        t = truth[e["session_id"]]
+        drivers = [d for signed, closed, d in held[t["vehicle_id"]] if signed <= _ts(t["started_at"]) < closed]
+        assert [f"RFID{int(d.split('_')[1]):06d}" for d in drivers] == [e["id_tag"]] == [t["id_tag"]]
+    swaps = _truth(default_fleet, "vehicle_swaps")
+    assert len(swaps) >= 2
+    blanks_on_both_sides = 0
+    for s in swaps:
+        old, new = contracts[s["old_contract_id"]], contracts[s["new_contract_id"]]
+        assert (old["status"].strip().lower(), _ts(old["closed_at"])) == ("terminated", _ts(s["swapped_at"]))
+        assert new["signed_at"][:10] == old["closed_at"][:10] and new["signed_at"] > old["closed_at"]
+        assert old["driver_id"] == new["driver_id"] == s["driver_id"]
+        assert (old["term_weeks"], old["weekly_payment_mxn"]) == (new["term_weeks"], new["weekly_payment_mxn"])
+        assert (old["vehicle_id"], new["vehicle_id"]) == (s["from_vehicle_id"], s["to_vehicle_id"])
+        tagged = [
+            (truth[e["session_id"]]["vehicle_id"], e["vehicle_id"]) for e in exports if e["id_tag"] == s["id_tag"]
+        ]
+        sides = {s["from_vehicle_id"], s["to_vehicle_id"]}
+        assert sides <= {v for v, _ in tagged}  # (a driver may swap twice)
+        blanks_on_both_sides += sides <= {v for v, shown in tagged if shown == ""}
+    assert blanks_on_both_sides >= 1
+
+
+def test_an_odometer_glitch_is_one_wrong_reading(feed: duckdb.DuckDBPyConnection) -> None:
+    rows = feed.execute(
+        """
+        with g as (
+            select vehicle_id, replace(recorded_at, 'Z', '')::timestamp as glitch_at,
+                reported_odometer_m::bigint as reported, true_odometer_m::bigint as true_m
+            from odometer_glitches
+        )
+        select g.reported, g.true_m, r.odometer_m,
+            (select arg_max(odometer_m, read_at) from readings as p
+             where p.vehicle_id = g.vehicle_id and p.read_at < g.glitch_at),
+            (select arg_min(odometer_m, read_at) from readings as n
+             where n.vehicle_id = g.vehicle_id and n.read_at > g.glitch_at)
+        from g join readings as r on r.vehicle_id = g.vehicle_id and r.read_at = g.glitch_at
+        """
+    ).fetchall()
+    assert rows
+    for reported, true_m, shown, previous, following in rows:
+        assert shown == reported and (reported == 0 or 1_000_000 <= reported - true_m <= 9_000_000)
+        assert previous <= true_m <= following < true_m + 10_000  # its neighbours are normal
+
+
+def test_true_km_are_the_clean_odometer_deltas_per_local_day(feed: duckdb.DuckDBPyConnection) -> None:
+    rows = feed.execute(
+        """
+        with clean as (
+            select r.* from readings as r
+            anti join (
+                select vehicle_id, replace(recorded_at, 'Z', '')::timestamp as glitch_at from odometer_glitches
+            ) as g on g.vehicle_id = r.vehicle_id and g.glitch_at = r.read_at
+        ),
+        deltas as (
+            select vehicle_id, (read_at - interval 6 hour)::date as local_date,
+                lead(odometer_m) over (partition by vehicle_id order by read_at) - odometer_m as delta_m
+            from clean
+        ),
+        observed as (
+            select vehicle_id, local_date, sum(greatest(delta_m, 0)) / 1000 as km from deltas group by all
+        ),
+        truth as (select vehicle_id, date::date as local_date, km_driven::double as km from vehicle_daily_km)
+        select vehicle_id, local_date, observed.km, truth.km
+        from truth full join observed using (vehicle_id, local_date)
+        """
+    ).fetchall()
+    assert len({vehicle for vehicle, *_ in rows}) > 20
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for vehicle, _, observed, truth in rows:
+        assert observed is not None and truth is not None
+        assert abs(observed - truth) <= max(0.5, 0.005 * truth)  # DESIGN's definition, every reading present
+        totals[vehicle][0] += observed
+        totals[vehicle][1] += truth
+    # the device reads at ignition on and off: the whole odometer span is the true km
+    assert all(abs(observed - truth) < 0.01 for observed, truth in totals.values())
+
+
+def test_readings_arrive_up_to_14_days_late_in_the_file_of_their_publish_date(
+    default_fleet: Path, feed: duckdb.DuckDBPyConnection
+) -> None:
+    very_late, latest, misfiled = feed.execute(
+        """
+        select
+            count(*) filter (where published_at >= read_at + interval 3 day),
+            max(published_at - read_at),
+            count(*) filter (where file_date::date <> published_at::date)
+        from readings
+        """
+    ).fetchall()[0]
+    mess = json.loads((default_fleet / "_truth" / "manifest.json").read_text())["mess"]
+    assert very_late == mess["very_late"] == len(_truth(default_fleet, "very_late_readings")) > 0
+    assert latest <= timedelta(days=14, seconds=20)
+    assert misfiled == 0
+
+
+def test_a_vehicle_has_an_ac_only_and_a_dc_only_month_with_qualifying_sessions(default_fleet: Path) -> None:
+    gains: dict[tuple[str, str, str], int] = defaultdict(int)  # (vehicle, month, charger) -> sessions >= 30 pts
+    chargers: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for s in _truth(default_fleet, "charging_sessions"):
+        month = (_ts(s["started_at"]) - timedelta(hours=6)).strftime("%Y-%m")
+        chargers[(s["vehicle_id"], month)].add(s["charger_type"])
+        if float(s["soc_end_pct"]) - float(s["soc_start_pct"]) >= 30:
+            gains[(s["vehicle_id"], month, s["charger_type"])] += 1
+    qualifying: dict[str, set[str]] = defaultdict(set)
+    for m in _truth(default_fleet, "charging_months"):
+        key = (m["vehicle_id"], m["month"])
+        if m["mode"] != "mixed":
+            only = m["mode"][:2]
+            assert chargers[key] == {only}
+            if gains[(*key, only)] >= 3:
+                qualifying[m["vehicle_id"]].add(only)
+    assert [v for v, modes in qualifying.items() if modes == {"ac", "dc"}]
