@@ -33,13 +33,18 @@ select
     *,
     -- km driven: plausible odometer steps (<= 200 km/h), a single glitch reading bridged
     case
-        when next_km - odometer_km between 0 and 200 * greatest(date_diff('second', recorded_at, next_at), 60) / 3600.0
-            then next_km - odometer_km
         when not coalesce(odometer_km - prior_km between 0 and 200 * greatest(date_diff('second', prior_at, recorded_at), 60) / 3600.0, true)
+            and not coalesce(next_km - odometer_km between 0 and 200 * greatest(date_diff('second', recorded_at, next_at), 60) / 3600.0, true)
             and next_km - prior_km between 0 and 200 * greatest(date_diff('second', prior_at, next_at), 60) / 3600.0
             then next_km - prior_km
-        else 0
-    end as km_to_next
+        else
+            case when date_diff('second', recorded_at, next_at) <= 900
+                and next_km - odometer_km between 0 and 200 * greatest(date_diff('second', recorded_at, next_at), 60) / 3600.0
+                then next_km - odometer_km else 0 end
+            + case when date_diff('second', prior_at, recorded_at) > 900
+                and odometer_km - prior_km between 0 and 200 * greatest(date_diff('second', prior_at, recorded_at), 60) / 3600.0
+                then odometer_km - prior_km else 0 end
+    end as km_driven
 from neighbours;
 
 -- 2. vehicle-days
@@ -48,7 +53,7 @@ select
     vehicle_id,
     recorded_date,
     count(*) as pings,
-    sum(km_to_next) as km_driven,
+    sum(km_driven) as km_driven,
     min(soc_pct) as soc_min_pct,
     max(soc_pct) as soc_max_pct,
     avg(soc_pct) as soc_avg_pct,

@@ -40,11 +40,16 @@ with_next as (
         lead(charge_state) over vehicle_timeline as next_charge_state,
         lead(soc_pct) over vehicle_timeline as next_soc_pct,
         lead(odometer_km) over vehicle_timeline as next_odometer_km,
-        -- the previous message: the row before a first delivery, unless a later delivery of the same message
-        -- sits there (then unknown; only the odometer glitch rule reads it)
-        lag(message_id) over vehicle_timeline as previous_message_id,
-        lag(recorded_at) over vehicle_timeline as previous_recorded_at,
-        lag(odometer_km) over vehicle_timeline as previous_odometer_km
+        -- the previous message: 1 to 3 rows before a first delivery, after the later deliveries of its own message
+        lag(message_id, 1) over vehicle_timeline as previous_message_id_1,
+        lag(message_id, 2) over vehicle_timeline as previous_message_id_2,
+        lag(message_id, 3) over vehicle_timeline as previous_message_id_3,
+        lag(recorded_at, 1) over vehicle_timeline as previous_recorded_at_1,
+        lag(recorded_at, 2) over vehicle_timeline as previous_recorded_at_2,
+        lag(recorded_at, 3) over vehicle_timeline as previous_recorded_at_3,
+        lag(odometer_km, 1) over vehicle_timeline as previous_odometer_km_1,
+        lag(odometer_km, 2) over vehicle_timeline as previous_odometer_km_2,
+        lag(odometer_km, 3) over vehicle_timeline as previous_odometer_km_3
     from deliveries
     -- delivery order (publish time, then load time and line; the loader requires a publish time) reversed within
     -- a message. Deliveries that tie on all three carry the same payload (one Pub/Sub publish), and no lineage
@@ -64,8 +69,16 @@ with_next as (
 first_deliveries as (
     select
         *,
-        case when previous_message_id != message_id then previous_odometer_km end as prior_odometer_km,
-        case when previous_message_id != message_id then previous_recorded_at end as prior_recorded_at
+        case
+            when previous_message_id_1 != message_id then previous_odometer_km_1
+            when previous_message_id_2 != message_id then previous_odometer_km_2
+            when previous_message_id_3 != message_id then previous_odometer_km_3
+        end as prior_odometer_km,
+        case
+            when previous_message_id_1 != message_id then previous_recorded_at_1
+            when previous_message_id_2 != message_id then previous_recorded_at_2
+            when previous_message_id_3 != message_id then previous_recorded_at_3
+        end as prior_recorded_at
     from with_next
     where
         next_message_id is null
@@ -73,14 +86,22 @@ first_deliveries as (
         or next_recorded_at != recorded_at
 ),
 
--- km driven (DESIGN.md section 4): odometer deltas whose implied speed is plausible (odometer_delta_is_plausible).
--- A glitch is a single reading implausible against both neighbours while they are plausible against each other:
--- the distance between its neighbours is booked on it, so one bad reading loses no driving.
+-- km driven (DESIGN.md section 4): odometer steps whose implied speed is plausible (odometer_delta_is_plausible).
+-- A step is booked on the earlier reading while the vehicle stayed on (gap up to telematics_max_gap_minutes), else
+-- on the later one: the vehicle moved after it came back on. A glitch is a single reading implausible against both
+-- neighbours while they are plausible against each other: the distance between its neighbours is booked on it, so
+-- one bad reading loses no driving.
 odometer_steps as (
     select
         *,
         {{ odometer_delta_is_plausible('odometer_km', 'next_odometer_km', 'recorded_at', 'next_recorded_at') }}
             as is_step_plausible,
+        {{ odometer_delta_is_plausible('prior_odometer_km', 'odometer_km', 'prior_recorded_at', 'recorded_at') }}
+            as is_prior_step_plausible,
+        {{ minutes_between('recorded_at', 'next_recorded_at') }} <= {{ var('telematics_max_gap_minutes') }}
+            as is_on_until_next,
+        {{ minutes_between('prior_recorded_at', 'recorded_at') }} <= {{ var('telematics_max_gap_minutes') }}
+            as is_on_since_prior,
         not {{ odometer_delta_is_plausible('prior_odometer_km', 'odometer_km', 'prior_recorded_at', 'recorded_at') }}
         and not {{ odometer_delta_is_plausible('odometer_km', 'next_odometer_km', 'recorded_at', 'next_recorded_at') }}
         and {{ odometer_delta_is_plausible(
@@ -112,9 +133,13 @@ final as (
         end as observed_minutes,
         case
             when is_odometer_glitch then next_odometer_km - prior_odometer_km
-            when is_step_plausible then next_odometer_km - odometer_km
-            else 0
-        end as km_to_next,
+            else
+                case when is_step_plausible and is_on_until_next then next_odometer_km - odometer_km else 0 end
+                + case
+                    when is_prior_step_plausible and not is_on_since_prior then odometer_km - prior_odometer_km
+                    else 0
+                end
+        end as km_driven,
         coalesce(not is_step_plausible and not is_odometer_glitch, false) as is_odometer_jump,
         -- the next reading, for a charging reading only (session edges, int_fleet__charging_runs)
         coalesce(next_charge_state = 'charging', false) as is_next_charging,

@@ -5,7 +5,7 @@ with intervals as (
         vehicle_id,
         recorded_date,
         soc_pct,
-        km_to_next,
+        km_driven,
         is_odometer_jump,
         oem_soh_pct,
         observed_minutes,
@@ -33,8 +33,8 @@ daily_signals as (
         vehicle_id,
         recorded_date,
         count(*) as pings,
-        -- km driven (DESIGN.md section 4): plausible odometer steps, on the day of the earlier reading
-        sum(km_to_next) as km_driven,
+        -- km driven (DESIGN.md section 4): plausible odometer steps, booked in int_fleet__telematics_intervals
+        sum(km_driven) as km_driven,
         sum(case when is_odometer_jump then 1 else 0 end) as odometer_jumps,
         min(soc_pct) as soc_min_pct,
         max(soc_pct) as soc_max_pct,
