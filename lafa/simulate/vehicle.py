@@ -141,9 +141,9 @@ class Timeline:
     """The vehicle's true state as time moves on, and the telematics device reading it.
 
     From one simulated state to the next the vehicle drives, parks, charges or is switched off (`kind`). The
-    device reads every `ping_seconds` on its own clock, which starts at a random point of the interval when it
-    wakes and again at every plug-in; a reading is the true state interpolated at its time. True km are added
-    to the local date of the earlier of two consecutive states.
+    device reads at ignition on, then every `ping_seconds` on its own clock, and at ignition off; at every
+    plug-in its clock restarts at a random point of the interval. A reading is the true state interpolated at
+    its time. True km are added to the local date of the earlier of two consecutive states.
     """
 
     def __init__(self, v: VehicleState, at: datetime, ping_seconds: int, rng: random.Random) -> None:
