@@ -259,7 +259,7 @@ class _Fleet:
             and c.signed_at.date() + timedelta(days=21) <= day <= self.end - timedelta(days=21)
             and (churn is None or churn > day + timedelta(days=30))
             and all(at <= close for _, at, _, _, _ in c.payments)
-            and sum(p[2] for p in c.payments if p[4] == "succeeded") >= c.installments_due(day) * c.weekly - 0.005
+            and c.paid >= c.installments_due(day) * c.weekly - 0.005
         )
 
     def _swap(self, old: credit.Contract, vehicle_id: str, day: date) -> None:
@@ -484,7 +484,7 @@ class _Fleet:
         )
         if s.first_reading_at is not None and s.first_reading_at > s.started_at:
             self.mess["first_charging_reading_after_plug_in"] += 1
-        self._charge_mode(s.vehicle_id, s.started_at)
+        self._charge_mode(s.vehicle_id, s.started_at)  # known already: the mode was asked at plug-in
         month = (s.vehicle_id, (s.started_at - UTC_OFFSET).strftime("%Y-%m"))
         self.month_sessions.setdefault(month, [0, 0])[s.charger_type == "dc"] += 1
 
