@@ -143,7 +143,7 @@ class Timeline:
     From one simulated state to the next the vehicle drives, parks, charges or is switched off (`kind`). The
     device reads at ignition on, then every `ping_seconds` on its own clock, and at ignition off; at every
     plug-in its clock restarts at a random point of the interval. A reading is the true state interpolated at
-    its time. True km are added to the local date of the earlier of two consecutive states.
+    its time. True km are added to the local date they are driven on (a step across local midnight is split by time).
     """
 
     def __init__(self, v: VehicleState, at: datetime, ping_seconds: int, rng: random.Random) -> None:
@@ -224,7 +224,7 @@ class Timeline:
                 r += self.ping
             self.next_reading = r
         if v.odometer_m != odometer0:
-            self._add_km((v.odometer_m - odometer0) / 1000)
+            self._add_km((v.odometer_m - odometer0) / 1000, end)
         self.at, self.energy, self.temp = end, energy_kwh, temp_c
         self._last = (v.soc, v.odometer_m, v.lat, v.lon)
 
@@ -239,8 +239,14 @@ class Timeline:
         self.readings = [r for r in self.readings if not start <= r.at < end]
         self.dropouts.append(Dropout(start, end, during))
 
-    def _add_km(self, km: float) -> None:
+    def _add_km(self, km: float, end: datetime | None = None) -> None:
+        """True km driven from now to `end` at constant speed, split at local midnight by time."""
         day = local_date(self.at)
+        if end is not None and local_date(end) != day:
+            midnight = datetime.combine(local_date(end), datetime.min.time()) + UTC_OFFSET
+            before = km * (midnight - self.at).total_seconds() / (end - self.at).total_seconds()
+            self.v.km_by_date[day] = self.v.km_by_date.get(day, 0.0) + before
+            day, km = local_date(end), km - before
         self.v.km_by_date[day] = self.v.km_by_date.get(day, 0.0) + km
 
     def close(self) -> None:

@@ -77,3 +77,16 @@
 {% macro bigquery__days_from_to(start_date, end_date) -%}
     date_diff({{ end_date }}, {{ start_date }}, day)
 {%- endmacro %}
+
+{#- The UTC timestamp at which a local date (var lafa_timezone) begins. -#}
+{% macro local_midnight_utc(local_date) -%}
+    {{ return(adapter.dispatch('local_midnight_utc', 'lafa')(local_date)) }}
+{%- endmacro %}
+
+{% macro duckdb__local_midnight_utc(local_date) -%}
+    timezone('UTC', timezone('{{ var("lafa_timezone") }}', cast({{ local_date }} as timestamp)))
+{%- endmacro %}
+
+{% macro bigquery__local_midnight_utc(local_date) -%}
+    timestamp(datetime({{ local_date }}), '{{ var("lafa_timezone") }}')
+{%- endmacro %}

@@ -66,12 +66,12 @@ actual as (
 
 monthly_differences as (
     select
-        coalesce(expected.vehicle_key, actual.vehicle_key) as vehicle_key,
-        coalesce(expected.month_start, actual.month_start) as month_start,
         expected.energy_kwh as expected_energy_kwh,
         actual.energy_kwh as actual_energy_kwh,
         expected.cost_mxn as expected_cost_mxn,
-        actual.cost_mxn as actual_cost_mxn
+        actual.cost_mxn as actual_cost_mxn,
+        coalesce(expected.vehicle_key, actual.vehicle_key) as vehicle_key,
+        coalesce(expected.month_start, actual.month_start) as month_start
     from expected
     full outer join actual
         on expected.vehicle_key = actual.vehicle_key and expected.month_start = actual.month_start

@@ -54,7 +54,9 @@ def test_no_personal_data_reaches_the_marts(default_fleet: Warehouse) -> None:
 def test_no_four_byte_float_column_in_the_warehouse(default_fleet: Warehouse) -> None:
     """A 4-byte float keeps ~7 digits: a 123 MWh charger meter loses its watt-hours and 38.88 reads 38.880001. Every
     table and view of the built warehouse (raw, seeds, staging, intermediate, marts) uses DOUBLE or decimals."""
-    columns = default_fleet.query("select table_schema, table_name, column_name, data_type from information_schema.columns")
+    columns = default_fleet.query(
+        "select table_schema, table_name, column_name, data_type from information_schema.columns"
+    )
     assert len(columns) > 200
     assert [c for c in columns if c[3] in ("FLOAT", "REAL", "FLOAT4")] == []
 

@@ -61,8 +61,8 @@ def _very_late_messages() -> list[str]:
 
 
 def _early_messages() -> list[str]:
-    """Five readings of veh_0099 (not in the generated fleet) on the second day only: the vehicle falls silent long before the days an
-    incremental run rebuilds, so its latest reading must survive the run untouched."""
+    """Five readings of veh_0099 (a test vehicle) on the second day only: the vehicle falls silent long before the
+    days an incremental run rebuilds, so its latest reading must survive the run untouched."""
     day = START + timedelta(days=1)
     return [envelope(f"early-{i}", ping("veh_0099", f"{day}T18:0{i}:00Z", 60 - i, 1_000 + 300 * i)) for i in range(5)]
 

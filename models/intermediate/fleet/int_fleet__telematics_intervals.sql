@@ -87,8 +87,9 @@ first_deliveries as (
 ),
 
 -- km driven (DESIGN.md section 4): odometer steps whose implied speed is plausible (odometer_delta_is_plausible).
--- A step is booked on the earlier reading while the vehicle stayed on (gap up to telematics_max_gap_minutes), else
--- on the later one: the vehicle moved after it came back on. A glitch is a single reading implausible against both
+-- A step is booked on the earlier reading while the vehicle stayed on (gap up to telematics_max_gap_minutes), its
+-- share after local midnight on the later one when it crosses midnight; a step across a longer gap on the later
+-- one: the vehicle moved after it came back on. A glitch is a single reading implausible against both
 -- neighbours while they are plausible against each other: the distance between its neighbours is booked on it, so
 -- one bad reading loses no driving.
 odometer_steps as (
@@ -102,6 +103,8 @@ odometer_steps as (
             as is_on_until_next,
         {{ minutes_between('prior_recorded_at', 'recorded_at') }} <= {{ var('telematics_max_gap_minutes') }}
             as is_on_since_prior,
+        {{ local_date('next_recorded_at') }} as next_recorded_date,
+        {{ local_date('prior_recorded_at') }} as prior_recorded_date,
         not {{ odometer_delta_is_plausible('prior_odometer_km', 'odometer_km', 'prior_recorded_at', 'recorded_at') }}
         and not {{ odometer_delta_is_plausible('odometer_km', 'next_odometer_km', 'recorded_at', 'next_recorded_at') }}
         and {{ odometer_delta_is_plausible(
@@ -134,10 +137,22 @@ final as (
         case
             when is_odometer_glitch then next_odometer_km - prior_odometer_km
             else
-                case when is_step_plausible and is_on_until_next then next_odometer_km - odometer_km else 0 end
+                case
+                    when not coalesce(is_step_plausible and is_on_until_next, false) then 0
+                    when next_recorded_date = recorded_date then next_odometer_km - odometer_km
+                    else
+                        (next_odometer_km - odometer_km)
+                        * {{ dbt.datediff('recorded_at', local_midnight_utc('next_recorded_date'), 'second') }}
+                        / {{ dbt.datediff('recorded_at', 'next_recorded_at', 'second') }}
+                end
                 + case
-                    when is_prior_step_plausible and not is_on_since_prior then odometer_km - prior_odometer_km
-                    else 0
+                    when not coalesce(is_prior_step_plausible, false) then 0
+                    when not is_on_since_prior then odometer_km - prior_odometer_km
+                    when prior_recorded_date = recorded_date then 0
+                    else
+                        (odometer_km - prior_odometer_km)
+                        * {{ dbt.datediff(local_midnight_utc('recorded_date'), 'recorded_at', 'second') }}
+                        / {{ dbt.datediff('prior_recorded_at', 'recorded_at', 'second') }}
                 end
         end as km_driven,
         coalesce(not is_step_plausible and not is_odometer_glitch, false) as is_odometer_jump,

@@ -64,11 +64,11 @@ final as (
         daily_signals.soc_max_pct,
         daily_signals.oem_soh_pct,
         daily_signals.odometer_jumps,
+        daily_signals.loaded_at,
         round(daily_signals.km_driven, 3) as km_driven,
         round(daily_signals.soc_avg_pct, 3) as soc_avg_pct,
         round(daily_signals.minutes_below_20_pct, 2) as minutes_below_20_pct,
-        coalesce(daily_sessions.charging_sessions, 0) as charging_sessions,
-        daily_signals.loaded_at
+        coalesce(daily_sessions.charging_sessions, 0) as charging_sessions
     from daily_signals
     left join daily_sessions
         on
