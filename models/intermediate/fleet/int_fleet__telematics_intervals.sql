@@ -37,19 +37,19 @@ with_next as (
         *,
         lead(message_id) over vehicle_timeline as next_message_id,
         lead(recorded_at) over vehicle_timeline as next_recorded_at,
+        lead(recorded_date) over vehicle_timeline as next_recorded_date,
         lead(charge_state) over vehicle_timeline as next_charge_state,
         lead(soc_pct) over vehicle_timeline as next_soc_pct,
         lead(odometer_km) over vehicle_timeline as next_odometer_km,
-        -- the previous message: 1 to 3 rows before a first delivery, after the later deliveries of its own message
+        -- the previous message: 1 or 2 rows before a first delivery, after a later delivery of its own message
         lag(message_id, 1) over vehicle_timeline as previous_message_id_1,
         lag(message_id, 2) over vehicle_timeline as previous_message_id_2,
-        lag(message_id, 3) over vehicle_timeline as previous_message_id_3,
         lag(recorded_at, 1) over vehicle_timeline as previous_recorded_at_1,
         lag(recorded_at, 2) over vehicle_timeline as previous_recorded_at_2,
-        lag(recorded_at, 3) over vehicle_timeline as previous_recorded_at_3,
+        lag(recorded_date, 1) over vehicle_timeline as previous_recorded_date_1,
+        lag(recorded_date, 2) over vehicle_timeline as previous_recorded_date_2,
         lag(odometer_km, 1) over vehicle_timeline as previous_odometer_km_1,
-        lag(odometer_km, 2) over vehicle_timeline as previous_odometer_km_2,
-        lag(odometer_km, 3) over vehicle_timeline as previous_odometer_km_3
+        lag(odometer_km, 2) over vehicle_timeline as previous_odometer_km_2
     from deliveries
     -- delivery order (publish time, then load time and line; the loader requires a publish time) reversed within
     -- a message. Deliveries that tie on all three carry the same payload (one Pub/Sub publish), and no lineage
@@ -72,13 +72,15 @@ first_deliveries as (
         case
             when previous_message_id_1 != message_id then previous_odometer_km_1
             when previous_message_id_2 != message_id then previous_odometer_km_2
-            when previous_message_id_3 != message_id then previous_odometer_km_3
         end as prior_odometer_km,
         case
             when previous_message_id_1 != message_id then previous_recorded_at_1
             when previous_message_id_2 != message_id then previous_recorded_at_2
-            when previous_message_id_3 != message_id then previous_recorded_at_3
-        end as prior_recorded_at
+        end as prior_recorded_at,
+        case
+            when previous_message_id_1 != message_id then previous_recorded_date_1
+            when previous_message_id_2 != message_id then previous_recorded_date_2
+        end as prior_recorded_date
     from with_next
     where
         next_message_id is null
@@ -103,8 +105,6 @@ odometer_steps as (
             as is_on_until_next,
         {{ minutes_between('prior_recorded_at', 'recorded_at') }} <= {{ var('telematics_max_gap_minutes') }}
             as is_on_since_prior,
-        {{ local_date('next_recorded_at') }} as next_recorded_date,
-        {{ local_date('prior_recorded_at') }} as prior_recorded_date,
         not {{ odometer_delta_is_plausible('prior_odometer_km', 'odometer_km', 'prior_recorded_at', 'recorded_at') }}
         and not {{ odometer_delta_is_plausible('odometer_km', 'next_odometer_km', 'recorded_at', 'next_recorded_at') }}
         and {{ odometer_delta_is_plausible(
