@@ -149,7 +149,8 @@ def _write_lending(landing: Path) -> None:
 # Telematics of one vehicle on 2026-02-10 (local), one ping a minute:
 # 08:00-08:59 driving 500 m a minute with SoC 30 -> 18.2 (0.2 a minute),
 # 09:00-09:30 charging (31 pings), a 15-minute gap, 09:45-09:50 charging again (same session: gap not > 15),
-# a 16-minute gap, 10:06-10:10 charging (a new session); 23:50 local driving (= 05:50Z next day in UTC).
+# a 16-minute gap, 10:06-10:10 charging with the energy counter restarted (a new plug-in, a new session; a counter
+# that kept counting would be a telematics dropout inside one home charge); 23:50 local driving (= 05:50Z next day).
 def _telematics_day() -> list[dict[str, object]]:
     start = datetime(2026, 2, 10, 8, 0, tzinfo=CDMX)
     pings = []
@@ -166,7 +167,7 @@ def _telematics_day() -> list[dict[str, object]]:
                 19 + 0.5 * n,
                 129_500,
                 charging=True,
-                energy_wh=100.0 * n,
+                energy_wh=100.0 * (n if m < 126 else m - 126),
             )
         )
     late = datetime(2026, 2, 10, 23, 50, tzinfo=CDMX)

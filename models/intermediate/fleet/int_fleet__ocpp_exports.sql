@@ -1,10 +1,9 @@
 {#- Every OCPP export of a depot or public charger with its vehicle (DESIGN.md section 4). The vehicle is the
     export's own; when blank, it is resolved at the export's time, never from all-time frequencies (RFID cards
-    belong to drivers and move with them): first the vehicle charging then, among the vehicles the tag could be on
-    (those it was exported with, and the one its driver held under the contract valid then), by the longest
-    overlap of its charging runs with the export; else the vehicle of that contract. The tag's driver is the
-    driver most often holding, under the contract valid at the time, the vehicle of the tag's exports that carry
-    one. -#}
+    belong to drivers and move with them): the vehicle charging then, among the one the tag's driver held under the
+    contract valid then and, after it, the one named on the tag's export nearest in time; else that contract's
+    vehicle; else the nearest export's. The tag's driver is the driver most often holding, under the contract
+    valid at the time, the vehicle of the tag's exports that carry one. -#}
 with ocpp as (
     select
         ocpp_session_id,
@@ -113,20 +112,43 @@ driver_contract_vehicles as (
     where contract_rank = 1
 ),
 
-tag_candidates as (
-    select distinct
-        blank_exports.ocpp_session_id,
-        ocpp.vehicle_id
-    from blank_exports
-    inner join ocpp on blank_exports.id_tag = ocpp.id_tag
-    where ocpp.vehicle_id is not null
-    union distinct
+-- the vehicle named on the tag's export nearest in time (cards move with drivers: never all-time frequencies)
+nearest_tag_vehicles as (
     select
         ocpp_session_id,
         vehicle_id
-    from driver_contract_vehicles
+    from (
+        select
+            blank_exports.ocpp_session_id,
+            ocpp.vehicle_id,
+            row_number() over (
+                partition by blank_exports.ocpp_session_id
+                order by
+                    abs({{ dbt.datediff('ocpp.started_at', 'blank_exports.started_at', 'second') }}) asc,
+                    ocpp.ocpp_session_id asc
+            ) as nearness_rank
+        from blank_exports
+        inner join ocpp on blank_exports.id_tag = ocpp.id_tag
+        where ocpp.vehicle_id is not null
+    ) as ranked
+    where nearness_rank = 1
 ),
 
+tag_candidates as (
+    select
+        ocpp_session_id,
+        vehicle_id,
+        1 as priority
+    from driver_contract_vehicles
+    union all
+    select
+        ocpp_session_id,
+        vehicle_id,
+        2 as priority
+    from nearest_tag_vehicles
+),
+
+-- the first candidate charging during the export (another driver's vehicle may charge beside it at the depot)
 charging_then as (
     select
         ocpp_session_id,
@@ -137,35 +159,33 @@ charging_then as (
             tag_candidates.vehicle_id,
             row_number() over (
                 partition by tag_candidates.ocpp_session_id
-                order by
-                    sum({{ dbt.datediff(
-                        'case when runs.started_at > blank_exports.started_at then runs.started_at'
-                        ~ ' else blank_exports.started_at end',
-                        'case when runs.ended_at < blank_exports.stopped_at then runs.ended_at'
-                        ~ ' else blank_exports.stopped_at end',
-                        'second') }}) desc,
-                    tag_candidates.vehicle_id asc
-            ) as overlap_rank
+                order by tag_candidates.priority asc, tag_candidates.vehicle_id asc
+            ) as candidate_rank
         from tag_candidates
         inner join blank_exports on tag_candidates.ocpp_session_id = blank_exports.ocpp_session_id
-        inner join runs
-            on
-                tag_candidates.vehicle_id = runs.vehicle_id
+        where exists (
+            select 1
+            from runs
+            where
+                runs.vehicle_id = tag_candidates.vehicle_id
                 and blank_exports.stopped_at >= runs.started_at
                 and blank_exports.started_at <= runs.ended_at
-        group by 1, 2
+        )
     ) as ranked
-    where overlap_rank = 1
+    where candidate_rank = 1
 ),
 
 final as (
     select
         ocpp.ocpp_session_id,
-        coalesce(ocpp.vehicle_id, charging_then.vehicle_id, driver_contract_vehicles.vehicle_id) as vehicle_id,
+        coalesce(
+            ocpp.vehicle_id, charging_then.vehicle_id, driver_contract_vehicles.vehicle_id, nearest_tag_vehicles.vehicle_id
+        ) as vehicle_id,
         case
             when ocpp.vehicle_id is not null then 'export'
             when charging_then.vehicle_id is not null then 'charging_then'
             when driver_contract_vehicles.vehicle_id is not null then 'tag_driver_contract'
+            when nearest_tag_vehicles.vehicle_id is not null then 'tag_nearest_export'
         end as vehicle_source,
         ocpp.id_tag,
         ocpp.station_id,
@@ -179,6 +199,7 @@ final as (
     from ocpp
     left join charging_then on ocpp.ocpp_session_id = charging_then.ocpp_session_id
     left join driver_contract_vehicles on ocpp.ocpp_session_id = driver_contract_vehicles.ocpp_session_id
+    left join nearest_tag_vehicles on ocpp.ocpp_session_id = nearest_tag_vehicles.ocpp_session_id
 )
 
 select * from final
