@@ -50,8 +50,9 @@ bq-check: install  ## compile every model for BigQuery offline (both incremental
 	.venv-bqemu/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/bq_emulator.lock
 	@touch $@
 
+# Two workers (pytest-xdist); the modules that read the default fleet share one (xdist_group), which builds it once.
 pytest: install .venv-bqemu/.installed  ## Python tests, including end-to-end dbt builds on generated fleets
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:  ## remove generated data and dbt artifacts (keeps .venv)
 	rm -rf data target logs

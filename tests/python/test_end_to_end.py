@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO, Warehouse
+
+# one xdist worker builds conftest.default_fleet once for every module that reads it (make test: -n 2)
+pytestmark = pytest.mark.xdist_group("default_fleet")
 
 
 def _landing_rows(landing: Path, source: str) -> list[dict[str, str]]:

@@ -16,7 +16,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pytest
 from conftest import Warehouse
+
+# one xdist worker builds conftest.default_fleet once for every module that reads it (make test: -n 2)
+pytestmark = pytest.mark.xdist_group("default_fleet")
 
 CDMX = ZoneInfo("America/Mexico_City")
 Session = tuple[str, datetime, datetime, dict[str, str]]

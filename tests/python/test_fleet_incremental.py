@@ -10,7 +10,7 @@ import pytest
 from builders import envelope, ping, write_csv, write_telematics
 from conftest import Warehouse, isolated_warehouse
 
-START, DAYS = date(2026, 4, 1), 13
+START, DAYS = date(2026, 4, 1), 8
 MODELS = {
     "staging.stg_telematics__vehicle_stats": "message_id, published_at, loaded_at, source_file, source_row_number",
     "intermediate.int_fleet__telematics_intervals": "message_id",
@@ -53,8 +53,8 @@ def _late_messages() -> list[str]:
 
 
 def _very_late_messages() -> list[str]:
-    """Readings of veh_0098 ten days before the last day, published on the last day (beyond the 3-day lookback), at
-    02:00-02:04 local."""
+    """Readings of veh_0098 ten days before the last day (before the fleet's first day), published on the last day:
+    beyond the 3-day lookback, at 02:00-02:04 local."""
     day = START + timedelta(days=DAYS - 11)
     publish = f"{START + timedelta(days=DAYS - 1)}T13:00:00Z"
     return [envelope(f"very-late-{i}", ping("veh_0098", f"{day}T08:0{i}:15Z", 33, 2_500), publish) for i in range(5)]

@@ -15,8 +15,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import Warehouse
 
 from lafa.simulate import FleetConfig, generate_fleet
+
+# one xdist worker builds conftest.default_fleet once for every module that reads it (make test: -n 2)
+pytestmark = pytest.mark.xdist_group("default_fleet")
 
 SMALL = FleetConfig(vehicles=4, days=12, start=date(2026, 3, 1), seed=3)
 
@@ -208,14 +212,13 @@ def test_bad_ping_interval_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def default_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("default_fleet")
-    generate_fleet(FleetConfig(), out)
-    return out
+def default_landing(default_fleet: Warehouse) -> Path:
+    """The landing folder of conftest's default fleet (`lafa generate` with no options), generated once per run."""
+    return default_fleet.landing
 
 
 @pytest.fixture(scope="module")
-def feed(default_fleet: Path) -> duckdb.DuckDBPyConnection:
+def feed(default_landing: Path) -> duckdb.DuckDBPyConnection:
     """Every telematics reading once (first delivery), with its file and publish time, plus the truth files."""
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
@@ -224,7 +227,7 @@ def feed(default_fleet: Path) -> duckdb.DuckDBPyConnection:
         create table readings as
         with lines as (
             select message.messageId as message_id, message.publishTime as published, message.data as data, filename
-            from read_json('{default_fleet}/telematics/*.jsonl', format = 'newline_delimited', filename = true,
+            from read_json('{default_landing}/telematics/*.jsonl', format = 'newline_delimited', filename = true,
                            columns = {{'message': 'struct(data varchar, messageId varchar, publishTime varchar)'}})
         ),
         decoded as (select message_id, published, filename, decode(from_base64(data))::json as p from lines)
@@ -243,7 +246,7 @@ def feed(default_fleet: Path) -> duckdb.DuckDBPyConnection:
     )
     for name in ("charging_sessions", "telematics_dropouts", "replugs", "odometer_glitches", "vehicle_daily_km"):
         con.execute(
-            f"create table {name} as select * from read_csv('{default_fleet}/_truth/{name}.csv', all_varchar = true)"
+            f"create table {name} as select * from read_csv('{default_landing}/_truth/{name}.csv', all_varchar = true)"
         )
     con.execute(
         """
@@ -255,8 +258,8 @@ def feed(default_fleet: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_the_default_fleet_holds_every_case_and_the_doc_lists_it(default_fleet: Path) -> None:
-    mess = json.loads((default_fleet / "_truth" / "manifest.json").read_text())["mess"]
+def test_the_default_fleet_holds_every_case_and_the_doc_lists_it(default_landing: Path) -> None:
+    mess = json.loads((default_landing / "_truth" / "manifest.json").read_text())["mess"]
     doc = (Path(__file__).parents[2] / "docs" / "generator.md").read_text(encoding="utf-8")
     assert {k: n for k, n in mess.items() if n < 1} == {}
     assert [k for k in mess if f"`{k}`" not in doc] == []
@@ -353,11 +356,11 @@ def test_dropouts_leave_no_readings_and_readings_on_both_sides(feed: duckdb.Duck
 
 
 def test_a_replug_is_two_sessions_and_two_ocpp_exports_a_short_drive_apart(
-    default_fleet: Path, feed: duckdb.DuckDBPyConnection
+    default_landing: Path, feed: duckdb.DuckDBPyConnection
 ) -> None:
-    exports = {r["session_id"] for r in _csv(default_fleet, "charging_sessions")}
-    truth = {(r["vehicle_id"], r["ocpp_session_id"]): r for r in _truth(default_fleet, "charging_sessions")}
-    replugs = _truth(default_fleet, "replugs")
+    exports = {r["session_id"] for r in _csv(default_landing, "charging_sessions")}
+    truth = {(r["vehicle_id"], r["ocpp_session_id"]): r for r in _truth(default_landing, "charging_sessions")}
+    replugs = _truth(default_landing, "replugs")
     assert replugs
     for r in replugs:
         first = truth[(r["vehicle_id"], r["first_ocpp_session_id"])]
@@ -373,10 +376,10 @@ def test_a_replug_is_two_sessions_and_two_ocpp_exports_a_short_drive_apart(
         assert moved > 500  # the readings in between show the drive
 
 
-def test_rfid_cards_belong_to_drivers_and_move_with_a_vehicle_swap(default_fleet: Path) -> None:
-    contracts = {r["contract_id"]: r for r in _csv(default_fleet, "lto_contracts")}
-    truth = {r["ocpp_session_id"]: r for r in _truth(default_fleet, "charging_sessions") if r["ocpp_session_id"]}
-    exports = _csv(default_fleet, "charging_sessions")
+def test_rfid_cards_belong_to_drivers_and_move_with_a_vehicle_swap(default_landing: Path) -> None:
+    contracts = {r["contract_id"]: r for r in _csv(default_landing, "lto_contracts")}
+    truth = {r["ocpp_session_id"]: r for r in _truth(default_landing, "charging_sessions") if r["ocpp_session_id"]}
+    exports = _csv(default_landing, "charging_sessions")
     held = defaultdict(list)  # vehicle -> (signed, closed, driver)
     for c in contracts.values():
         closed = _ts(c["closed_at"]) if c["closed_at"] else datetime.max.replace(tzinfo=_ts(c["signed_at"]).tzinfo)
@@ -385,7 +388,7 @@ def test_rfid_cards_belong_to_drivers_and_move_with_a_vehicle_swap(default_fleet
         t = truth[e["session_id"]]
         drivers = [d for signed, closed, d in held[t["vehicle_id"]] if signed <= _ts(t["started_at"]) < closed]
         assert [f"RFID{int(d.split('_')[1]):06d}" for d in drivers] == [e["id_tag"]] == [t["id_tag"]]
-    swaps = _truth(default_fleet, "vehicle_swaps")
+    swaps = _truth(default_landing, "vehicle_swaps")
     assert len(swaps) >= 2
     blanks_on_both_sides = 0
     for s in swaps:
@@ -463,7 +466,7 @@ def test_true_km_are_the_clean_odometer_deltas_per_local_day(feed: duckdb.DuckDB
 
 
 def test_readings_arrive_up_to_14_days_late_in_the_file_of_their_publish_date(
-    default_fleet: Path, feed: duckdb.DuckDBPyConnection
+    default_landing: Path, feed: duckdb.DuckDBPyConnection
 ) -> None:
     very_late, latest, misfiled = feed.execute(
         """
@@ -474,22 +477,22 @@ def test_readings_arrive_up_to_14_days_late_in_the_file_of_their_publish_date(
         from readings
         """
     ).fetchall()[0]
-    mess = json.loads((default_fleet / "_truth" / "manifest.json").read_text())["mess"]
-    assert very_late == mess["very_late"] == len(_truth(default_fleet, "very_late_readings")) > 0
+    mess = json.loads((default_landing / "_truth" / "manifest.json").read_text())["mess"]
+    assert very_late == mess["very_late"] == len(_truth(default_landing, "very_late_readings")) > 0
     assert latest <= timedelta(days=14, seconds=20)
     assert misfiled == 0
 
 
-def test_a_vehicle_has_an_ac_only_and_a_dc_only_month_with_qualifying_sessions(default_fleet: Path) -> None:
+def test_a_vehicle_has_an_ac_only_and_a_dc_only_month_with_qualifying_sessions(default_landing: Path) -> None:
     gains: dict[tuple[str, str, str], int] = defaultdict(int)  # (vehicle, month, charger) -> sessions >= 30 pts
     chargers: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for s in _truth(default_fleet, "charging_sessions"):
+    for s in _truth(default_landing, "charging_sessions"):
         month = (_ts(s["started_at"]) - timedelta(hours=6)).strftime("%Y-%m")
         chargers[(s["vehicle_id"], month)].add(s["charger_type"])
         if float(s["soc_end_pct"]) - float(s["soc_start_pct"]) >= 30:
             gains[(s["vehicle_id"], month, s["charger_type"])] += 1
     qualifying: dict[str, set[str]] = defaultdict(set)
-    for m in _truth(default_fleet, "charging_months"):
+    for m in _truth(default_landing, "charging_months"):
         key = (m["vehicle_id"], m["month"])
         if m["mode"] != "mixed":
             only = m["mode"][:2]

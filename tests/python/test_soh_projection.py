@@ -23,6 +23,9 @@ import yaml
 from conftest import Warehouse
 from scipy.stats import theilslopes
 
+# one xdist worker builds conftest.default_fleet once for every module that reads it (make test: -n 2)
+pytestmark = pytest.mark.xdist_group("default_fleet")
+
 REPO = Path(__file__).resolve().parents[2]
 UNIT_TESTS = REPO / "models" / "marts" / "battery" / "_battery__unit_tests.yml"
 MODEL = "fct_battery_soh_projection"
