@@ -163,14 +163,11 @@ charging_then as (
             ) as candidate_rank
         from tag_candidates
         inner join blank_exports on tag_candidates.ocpp_session_id = blank_exports.ocpp_session_id
-        where exists (
-            select 1
-            from runs
-            where
-                runs.vehicle_id = tag_candidates.vehicle_id
+        inner join runs
+            on
+                tag_candidates.vehicle_id = runs.vehicle_id
                 and blank_exports.stopped_at >= runs.started_at
                 and blank_exports.started_at <= runs.ended_at
-        )
     ) as ranked
     where candidate_rank = 1
 ),
@@ -179,7 +176,10 @@ final as (
     select
         ocpp.ocpp_session_id,
         coalesce(
-            ocpp.vehicle_id, charging_then.vehicle_id, driver_contract_vehicles.vehicle_id, nearest_tag_vehicles.vehicle_id
+            ocpp.vehicle_id,
+            charging_then.vehicle_id,
+            driver_contract_vehicles.vehicle_id,
+            nearest_tag_vehicles.vehicle_id
         ) as vehicle_id,
         case
             when ocpp.vehicle_id is not null then 'export'
