@@ -1,6 +1,6 @@
 {{ config(**event_incremental_config('started_date')) }}
 {%- set rebuild_from = telematics_rebuild_from('started_date') if is_incremental() else none %}
-{#- Runs of charging readings, the pieces int_fleet__charging_sessions builds sessions from (DESIGN.md section 4):
+{#- Runs of charging readings, the pieces int_fleet__charging_sessions builds sessions from (docs/fleet_battery.md):
     a maximal run of one vehicle's charging readings with no gap over var charging_session_gap_minutes (15) and no
     driving in between (the odometer moved plausibly since the previous charging reading). Each run carries the
     readings around it: the reading just before its first charging reading and the one just after its last count

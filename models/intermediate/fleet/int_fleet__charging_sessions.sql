@@ -1,4 +1,4 @@
-{#- Charging sessions (DESIGN.md section 4): charging runs (int_fleet__charging_runs) joined into sessions, plus
+{#- Charging sessions (docs/fleet_battery.md): charging runs (int_fleet__charging_runs) joined into sessions, plus
     OCPP exports no run explains. Each run goes to the OCPP export of its vehicle it overlaps most, and all runs
     one export covers are one session (a telematics dropout inside a charge does not split it); every export is on
     exactly one session. Runs no export covers join the run before them when the vehicle did not move and its

@@ -1,4 +1,4 @@
-{#- Every OCPP export of a depot or public charger with its vehicle (DESIGN.md section 4). The vehicle is the
+{#- Every OCPP export of a depot or public charger with its vehicle (docs/fleet_battery.md). The vehicle is the
     export's own; when blank, it is resolved at the export's time, never from all-time frequencies (RFID cards
     belong to drivers and move with them): the vehicle charging then, among the one the tag's driver held under the
     contract valid then and, after it, the one named on the tag's export nearest in time; else that contract's

@@ -1,9 +1,9 @@
 {{ config(**event_incremental_config('recorded_date')) }}
 {#- One row per telematics message (its first delivery) with the time to the same vehicle's next message: the
     single ordered pass over the pings that the daily grain and the charging sessions both build on. One sort
-    serves the dedupe and the next message (DESIGN.md: it beats two passes): in each vehicle's timeline the
-    deliveries of a message are adjacent (same reading time), latest delivery first, so the first delivery is
-    the last row of its run and the row after it belongs to the next message. Incremental runs rebuild whole
+    serves the dedupe and the next message (it beats two passes: docs/fleet_battery.md): in each vehicle's
+    timeline the deliveries of a message are adjacent (same reading time), latest delivery first, so the first
+    delivery is the last row of its run and the row after it belongs to the next message. Incremental runs rebuild whole
     local days from telematics_rebuild_from() on; the date filters pass through the staging view into the raw
     scan, and every delivery of a message falls on the same day. -#}
 with deliveries as (
@@ -88,7 +88,7 @@ first_deliveries as (
         or next_recorded_at != recorded_at
 ),
 
--- km driven (DESIGN.md section 4): odometer steps whose implied speed is plausible (odometer_delta_is_plausible).
+-- km driven (docs/fleet_battery.md): odometer steps whose implied speed is plausible (odometer_delta_is_plausible).
 -- A step is booked on the earlier reading while the vehicle stayed on (gap up to telematics_max_gap_minutes), its
 -- share after local midnight on the later one when it crosses midnight; a step across a longer gap on the later
 -- one: the vehicle moved after it came back on. A glitch is a single reading implausible against both
@@ -105,12 +105,17 @@ odometer_steps as (
             as is_on_until_next,
         {{ minutes_between('prior_recorded_at', 'recorded_at') }} <= {{ var('telematics_max_gap_minutes') }}
             as is_on_since_prior,
-        not {{ odometer_delta_is_plausible('prior_odometer_km', 'odometer_km', 'prior_recorded_at', 'recorded_at') }}
-        and not {{ odometer_delta_is_plausible('odometer_km', 'next_odometer_km', 'recorded_at', 'next_recorded_at') }}
-        and {{ odometer_delta_is_plausible(
+        {{ odometer_delta_is_plausible(
             'prior_odometer_km', 'next_odometer_km', 'prior_recorded_at', 'next_recorded_at') }}
-            as is_odometer_glitch
+            as is_bridge_plausible
     from first_deliveries
+),
+
+glitches as (
+    select
+        *,
+        not is_prior_step_plausible and not is_step_plausible and is_bridge_plausible as is_odometer_glitch
+    from odometer_steps
 ),
 
 final as (
@@ -162,7 +167,7 @@ final as (
         case when charge_state = 'charging' then next_soc_pct end as next_soc_pct,
         case when charge_state = 'charging' then next_odometer_km end as next_odometer_km,
         loaded_at
-    from odometer_steps
+    from glitches
 )
 
 select * from final

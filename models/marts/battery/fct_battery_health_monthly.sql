@@ -1,4 +1,4 @@
-{#- Battery health per vehicle-month (DESIGN.md section 4, the SoH rule lives here): for sessions with an SoC
+{#- Battery health per vehicle-month (docs/fleet_battery.md, the SoH rule lives here): for sessions with an SoC
     gain of at least 30 points, usable capacity = energy into the battery over the interval the gain is read on /
     (SoC gain / 100) (fct_charging_sessions: grid energy x charger efficiency, less what was delivered before the
     start SoC or after the end SoC was read); monthly SoH = median capacity / nominal capacity x 100.

@@ -33,7 +33,7 @@ daily_signals as (
         vehicle_id,
         recorded_date,
         count(*) as pings,
-        -- km driven (DESIGN.md section 4): plausible odometer steps, booked in int_fleet__telematics_intervals
+        -- km driven (docs/fleet_battery.md): plausible odometer steps, booked in int_fleet__telematics_intervals
         sum(km_driven) as km_driven,
         sum(case when is_odometer_jump then 1 else 0 end) as odometer_jumps,
         min(soc_pct) as soc_min_pct,
