@@ -2,16 +2,15 @@
 -- read: the floor `scripts/bench` compares the dbt build with. Same definitions as the models
 -- (DESIGN.md section 4), written the way one would by hand: one sort for dedupe and neighbours.
 
--- 1. first delivery of every message, units converted, with the previous/next reading of the vehicle
+-- 1. first delivery of every reading (vehicle and reading time), units converted, with the previous/next reading of the vehicle
 create or replace temp table pings as
 with first_delivery as (
     select *
     from raw.telematics
-    qualify row_number() over (partition by message_id order by publish_time, _loaded_at, _file, _row_number) = 1
+    qualify row_number() over (partition by vehicle_id, event_time order by publish_time, _loaded_at, _file, _row_number) = 1
 ),
 neighbours as (
     select
-        message_id,
         vehicle_id,
         event_time as recorded_at,
         cast(timezone('America/Mexico_City', timezone('UTC', event_time)) as date) as recorded_date,
@@ -27,7 +26,7 @@ neighbours as (
         lag(event_time) over w as prior_at,
         lag(obd_odometer_meters / 1000.0) over w as prior_km
     from first_delivery
-    window w as (partition by vehicle_id order by event_time, message_id)
+    window w as (partition by vehicle_id order by event_time)
 )
 select
     *,
@@ -75,7 +74,7 @@ with edge_readings as (
         lag(soc_pct) over w as prev_soc
     from pings
     where is_charging or next_charging
-    window w as (partition by vehicle_id order by recorded_at, message_id)
+    window w as (partition by vehicle_id order by recorded_at)
 ),
 charging as (
     select
@@ -84,7 +83,7 @@ charging as (
         lag(odometer_km) over w as prev_charging_km
     from edge_readings
     where is_charging
-    window w as (partition by vehicle_id order by recorded_at, message_id)
+    window w as (partition by vehicle_id order by recorded_at)
 ),
 starts as (
     select
@@ -95,7 +94,7 @@ starts as (
     from charging
 ),
 islands as (
-    select *, sum(is_start::int) over (partition by vehicle_id order by recorded_at, message_id) as run_number
+    select *, sum(is_start::int) over (partition by vehicle_id order by recorded_at) as run_number
     from starts
 )
 select

@@ -78,11 +78,12 @@ def test_full_build_on_the_emulator_matches_duckdb(tmp_path: Path) -> None:
         compiled = Path(env["DBT_TARGET_PATH"], "run", "lafa", "models", "intermediate", "fleet")
         assert "merge into" in (compiled / "int_fleet__vehicle_latest_readings.sql").read_text().lower()
         expected_latest = wh.query(
-            "select vehicle_id, message_id from intermediate.int_fleet__vehicle_latest_readings order by 1"
+            "select vehicle_id, cast(epoch(recorded_at) as bigint) "
+            "from intermediate.int_fleet__vehicle_latest_readings order by 1"
         )
         got_latest = bq.query(
-            f"select vehicle_id, message_id from `{PROJECT}.lafa_intermediate.int_fleet__vehicle_latest_readings` "
-            "order by 1"
+            "select vehicle_id, unix_seconds(recorded_at) "
+            f"from `{PROJECT}.lafa_intermediate.int_fleet__vehicle_latest_readings` order by 1"
         ).result()
         assert [tuple(row.values()) for row in got_latest] == expected_latest
 

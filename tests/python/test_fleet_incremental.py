@@ -13,7 +13,7 @@ from conftest import Warehouse, isolated_warehouse
 START, DAYS = date(2026, 4, 1), 8
 MODELS = {
     "staging.stg_telematics__vehicle_stats": "message_id, published_at, loaded_at, source_file, source_row_number",
-    "intermediate.int_fleet__telematics_intervals": "message_id",
+    "intermediate.int_fleet__telematics_intervals": "vehicle_id, recorded_at",
     "intermediate.int_fleet__charging_sessions": "session_id",
     "marts.fct_vehicle_daily": "vehicle_id, activity_date",
     "marts.fct_charging_sessions": "session_id",
@@ -130,10 +130,10 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
     ) == [((pings_before[0][0] if pings_before else 0) + 5,)]
     last_built = wh.query("select max(recorded_date) from intermediate.int_fleet__telematics_intervals")[0][0]
     assert wh.query(
-        "select message_id, recorded_date < ? from intermediate.int_fleet__vehicle_latest_readings "
+        "select strftime(recorded_at, '%H:%M'), recorded_date < ? from intermediate.int_fleet__vehicle_latest_readings "
         "where vehicle_id = 'veh_0099'",
         [last_built - timedelta(days=5)],
-    ) == [("early-4", True)]  # before any day the run rebuilt: kept, not recomputed
+    ) == [("18:04", True)]  # before any day the run rebuilt: kept, not recomputed
     assert wh.query("select count(*) from staging.stg_telematics__vehicle_stats")[0][0] > before
     late_day = START + timedelta(days=DAYS - 3)
     assert wh.query(
@@ -151,7 +151,7 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         "select min(recorded_date), max(recorded_date) from intermediate.int_fleet__telematics_intervals"
     )[0]
     recent = ["--vars", "{data_tests_recent_days: 3}"]
-    unique_test = ["-s", "test_name:unique,int_fleet__telematics_intervals"]
+    unique_test = ["-s", "test_name:unique_combination,int_fleet__telematics_intervals"]
     assert wh.dbt("test", *unique_test, *recent).returncode == 0
     for day, caught_by_recent in ((first_day, False), (last_built - timedelta(days=2), True)):
         with duckdb.connect(str(wh.path)) as con:  # a second copy of one reading of that day

@@ -11,7 +11,6 @@ with readings as (
     select
         vehicle_id,
         recorded_at,
-        message_id,
         is_charging,
         soc_pct,
         charging_energy_kwh,
@@ -39,7 +38,7 @@ with_previous as (
         lag(soc_pct) over vehicle_timeline as previous_soc_pct,
         lag(odometer_km) over vehicle_timeline as previous_odometer_km
     from readings
-    window vehicle_timeline as (partition by vehicle_id order by recorded_at, message_id)
+    window vehicle_timeline as (partition by vehicle_id order by recorded_at)
 ),
 
 charging_readings as (
@@ -49,7 +48,7 @@ charging_readings as (
         lag(odometer_km) over charging_timeline as previous_charging_odometer_km
     from with_previous
     where is_charging
-    window charging_timeline as (partition by vehicle_id order by recorded_at, message_id)
+    window charging_timeline as (partition by vehicle_id order by recorded_at)
 ),
 
 edges as (
@@ -73,10 +72,10 @@ numbered as (
         *,
         sum(case when is_run_start then 1 else 0 end) over (
             partition by vehicle_id
-            order by recorded_at, message_id
+            order by recorded_at
             rows between unbounded preceding and current row
         ) as run_number,
-        coalesce(lead(is_run_start) over (partition by vehicle_id order by recorded_at, message_id), true)
+        coalesce(lead(is_run_start) over (partition by vehicle_id order by recorded_at), true)
             as is_run_end
     from edges
 ),

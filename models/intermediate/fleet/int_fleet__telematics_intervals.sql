@@ -1,14 +1,15 @@
 {{ config(**event_incremental_config('recorded_date')) }}
-{#- One row per telematics message (its first delivery) with the time to the same vehicle's next message: the
-    single ordered pass over the pings that the daily grain and the charging sessions both build on. One sort
-    serves the dedupe and the next message (it beats two passes: docs/fleet_battery.md): in each vehicle's
-    timeline the deliveries of a message are adjacent (same reading time), latest delivery first, so the first
-    delivery is the last row of its run and the row after it belongs to the next message. Incremental runs rebuild whole
-    local days from telematics_rebuild_from() on; the date filters pass through the staging view into the raw
-    scan, and every delivery of a message falls on the same day. -#}
+{#- One row per vehicle reading (vehicle and reading time) with the same vehicle's next and previous readings: the
+    single ordered pass over the pings that the daily grain and the charging sessions both build on. A reading is
+    what the vehicle reported at one instant; a Pub/Sub message is one delivery of it. Pub/Sub redelivers a
+    message (same messageId) and a provider may re-publish a reading under a new one: both are the same reading,
+    so the dedupe is on (vehicle_id, recorded_at), which needs no message id in the sort or in the table (the
+    cheaper pass: docs/fleet_battery.md, "Performance"). One sort serves the dedupe and the neighbours: in each
+    vehicle's timeline the deliveries of a reading are adjacent, latest delivery first, so the first delivery is
+    the last row of its run and the row after it is the next reading. Incremental runs rebuild whole local days
+    from telematics_rebuild_from() on; the date filters pass through the staging view into the raw scan. -#}
 with deliveries as (
     select
-        message_id,
         vehicle_id,
         recorded_at,
         recorded_date,
@@ -35,15 +36,12 @@ with deliveries as (
 with_next as (
     select
         *,
-        lead(message_id) over vehicle_timeline as next_message_id,
         lead(recorded_at) over vehicle_timeline as next_recorded_at,
         lead(recorded_date) over vehicle_timeline as next_recorded_date,
         lead(charge_state) over vehicle_timeline as next_charge_state,
         lead(soc_pct) over vehicle_timeline as next_soc_pct,
         lead(odometer_km) over vehicle_timeline as next_odometer_km,
-        -- the previous message: 1 or 2 rows before a first delivery, after a later delivery of its own message
-        lag(message_id, 1) over vehicle_timeline as previous_message_id_1,
-        lag(message_id, 2) over vehicle_timeline as previous_message_id_2,
+        -- the previous reading: 1 or 2 rows before a first delivery, after a later delivery of its own reading
         lag(recorded_at, 1) over vehicle_timeline as previous_recorded_at_1,
         lag(recorded_at, 2) over vehicle_timeline as previous_recorded_at_2,
         lag(recorded_date, 1) over vehicle_timeline as previous_recorded_date_1,
@@ -52,14 +50,12 @@ with_next as (
         lag(odometer_km, 2) over vehicle_timeline as previous_odometer_km_2
     from deliveries
     -- delivery order (publish time, then load time and line; the loader requires a publish time) reversed within
-    -- a message. Deliveries that tie on all three carry the same payload (one Pub/Sub publish), and no lineage
-    -- column leaves this model, so the output does not depend on which one is kept. The file name is not a key:
-    -- a long string in the sort cost ~1 s per 20 M pings (docs/fleet_battery.md, "Performance").
+    -- a reading. Deliveries that tie on all three carry the same payload (one Pub/Sub publish), and no lineage
+    -- column leaves this model, so the output does not depend on which one is kept.
     window vehicle_timeline as (
         partition by vehicle_id
         order by
             recorded_at asc,
-            message_id asc,
             published_at desc,
             loaded_at desc,
             source_row_number desc
@@ -70,22 +66,19 @@ first_deliveries as (
     select
         *,
         case
-            when previous_message_id_1 != message_id then previous_odometer_km_1
-            when previous_message_id_2 != message_id then previous_odometer_km_2
+            when previous_recorded_at_1 != recorded_at then previous_odometer_km_1
+            when previous_recorded_at_2 != recorded_at then previous_odometer_km_2
         end as prior_odometer_km,
         case
-            when previous_message_id_1 != message_id then previous_recorded_at_1
-            when previous_message_id_2 != message_id then previous_recorded_at_2
+            when previous_recorded_at_1 != recorded_at then previous_recorded_at_1
+            when previous_recorded_at_2 != recorded_at then previous_recorded_at_2
         end as prior_recorded_at,
         case
-            when previous_message_id_1 != message_id then previous_recorded_date_1
-            when previous_message_id_2 != message_id then previous_recorded_date_2
+            when previous_recorded_at_1 != recorded_at then previous_recorded_date_1
+            when previous_recorded_at_2 != recorded_at then previous_recorded_date_2
         end as prior_recorded_date
     from with_next
-    where
-        next_message_id is null
-        or next_message_id != message_id
-        or next_recorded_at != recorded_at
+    where next_recorded_at is null or next_recorded_at != recorded_at
 ),
 
 -- km driven (docs/fleet_battery.md): odometer steps whose implied speed is plausible (odometer_delta_is_plausible).
@@ -120,7 +113,6 @@ glitches as (
 
 final as (
     select
-        message_id,
         vehicle_id,
         recorded_at,
         recorded_date,

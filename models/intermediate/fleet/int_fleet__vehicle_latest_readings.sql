@@ -22,7 +22,6 @@ with last_days as (
 
 last_day_readings as (
     select
-        readings.message_id,
         readings.vehicle_id,
         readings.recorded_at,
         readings.recorded_date,
@@ -45,14 +44,13 @@ last_day_readings as (
 ranked as (
     select
         *,
-        row_number() over (partition by vehicle_id order by recorded_at desc, message_id desc) as recency_rank
+        row_number() over (partition by vehicle_id order by recorded_at desc) as recency_rank
     from last_day_readings
 ),
 
 final as (
     select
         vehicle_id,
-        message_id,
         recorded_at,
         recorded_date,
         soc_pct,
