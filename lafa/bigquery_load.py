@@ -68,7 +68,8 @@ def table_ddl(dataset: str, name: str) -> str:
     elif name == "_quarantine":
         layout = "partition by timestamp_trunc(quarantined_at, day) cluster by source, file_sha256"
     else:
-        layout = f"partition by timestamp_trunc(_loaded_at, day) cluster by {SOURCES[name].column_names[0]}"
+        source = SOURCES[name]
+        layout = f"partition by timestamp_trunc(_loaded_at, day) cluster by {source.key or source.column_names[0]}"
     return f"create table if not exists `{dataset}.{name}` ({columns}) {layout}"
 
 
@@ -103,6 +104,7 @@ class BigQuerySink:
         self.client = client
         prefix = dataset_prefix or os.environ.get("LAFA_BQ_DATASET", "lafa")
         self.dataset = f"{client.project}.{prefix}_raw"
+        self.table_order: dict[str, list[str]] = {}  # column order of a table altered after its creation
 
     def ensure_tables(self) -> None:
         """Every raw table exists, empty, before its first file (as on DuckDB)."""
@@ -112,6 +114,15 @@ class BigQuerySink:
         # load logs from before the size and modification time were logged (2026-12-04)
         added = ", ".join(f"add column if not exists {c} INT64" for c in ("file_size", "file_mtime_ns"))
         self._query(f"alter table `{self.dataset}._load_log` {added}")
+        # optional columns added to the contract after a table was created: appended at its end, so the load jobs
+        # follow the table's own column order
+        for source in CSV_SOURCES:
+            optional = [c.name for c in source.columns if c.optional]
+            if optional:
+                added = ", ".join(f"add column if not exists {c} STRING" for c in optional)
+                self._query(f"alter table `{self.dataset}.{source.name}` {added}")
+                schema = self.client.get_table(f"{self.dataset}.{source.name}").schema
+                self.table_order[source.name] = [field.name for field in schema]
 
     def _query(self, sql: str) -> list[Any]:
         return list(self.client.query(sql).result())
@@ -173,6 +184,12 @@ class BigQuerySink:
         from google.cloud import bigquery
 
         columns = table_columns(table)
+        order = self.table_order.get(table)
+        if order and order != [c for c, _ in columns]:  # the table's order; a column the contract lacks is NULL
+            types = dict(columns)
+            picked = ", ".join(c if c in types else f"cast(null as varchar) as {c}" for c in order)
+            select_sql = f"select {picked} from ({select_sql}) as s({', '.join(c for c, _ in columns)})"
+            columns = tuple((c, types.get(c, "varchar")) for c in order)
         names = [f"c{i}" for i in range(len(columns))]
         formatted = ", ".join(_csv_value(n, t) for n, (_, t) in zip(names, columns, strict=True))
         multiline = (

@@ -26,10 +26,15 @@ def _generate(args: argparse.Namespace) -> int:
         gzip_telematics=args.gzip,
     )
     last_day = config.start + timedelta(days=config.days - 1)
-    if last_day >= date.today():
+    try:
+        clock = _clock()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if last_day >= (clock or date.today()):
         print(
             f"warning: the fleet runs to {last_day}; the loader quarantines readings dated in the future "
-            "(choose an earlier --start)",
+            "(choose an earlier --start, or load with LAFA_NOW set past the fleet's end: docs/generator.md)",
             file=sys.stderr,
         )
     started = time.monotonic()
@@ -47,6 +52,14 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clock() -> date | None:
+    """The date of `LAFA_NOW` (the loader's clock override), None when unset."""
+    from lafa.validate import load_clock
+
+    now = load_clock()
+    return None if now is None else now.date()
+
+
 def _load(args: argparse.Namespace) -> int:
     import duckdb
 
@@ -55,6 +68,11 @@ def _load(args: argparse.Namespace) -> int:
 
     if not args.landing.is_dir():
         print(f"error: landing folder {args.landing} does not exist", file=sys.stderr)
+        return 2
+    try:
+        _clock()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
 
     def progress(result: FileResult, i: int, n: int) -> None:

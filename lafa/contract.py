@@ -1,7 +1,10 @@
-"""The raw-data contract (DESIGN.md section 3) as data: sources, required columns and row checks.
+"""The raw-data contract (DESIGN.md section 3) as data: sources, columns, keys and row checks.
 
 Raw tables keep CSV values as the text that arrived (staging casts them); a row that fails a check
 goes to quarantine with the reason. Each check below becomes one SQL expression in `lafa.load`.
+A column is in every file's header unless it is `optional` (added to the contract later: a file without it
+loads, the raw table holds NULL). A source's `key` is unique inside one file: rows sharing one are all
+quarantined (docs/loader.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     values: tuple[str, ...] = ()  # allowed values of an enum, compared after trim + lower
+    optional: bool = False  # may be absent from a file's header (the raw table always has it: NULL then)
+    one_per_file: bool = False  # every non-blank value of one file is the same instant, else the file is rejected
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,16 @@ class Source:
     description: str
     columns: tuple[Column, ...]
     pattern: str = "*.csv"
+    key: str | None = None  # unique inside one file (a snapshot export has one row per key)
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def header_columns(self) -> list[str]:
+        """The columns every file's header must have (all but the optional ones)."""
+        return [c.name for c in self.columns if not c.optional]
 
 
 def _money(name: str, required: bool = True) -> Column:
@@ -51,7 +62,9 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("battery_capacity_kwh", "number", min_value=1, max_value=300),
             Column("acquired_at", "timestamp"),
             _money("acquisition_cost_mxn"),
+            Column("disposed_at", "timestamp", required=False, optional=True),  # sold / transferred; blank: in use
         ),
+        key="vehicle_id",
     ),
     Source(
         "drivers",
@@ -64,6 +77,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("onboarded_at", "timestamp"),
             Column("home_zone_id"),
         ),
+        key="driver_id",
     ),
     Source(
         "credit_applications",
@@ -78,6 +92,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             _money("weekly_earnings_mxn"),
             Column("decision", "enum", values=("approved", "rejected", "pending")),
         ),
+        key="application_id",
     ),
     Source(
         "lto_contracts",
@@ -95,6 +110,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("status", "enum", values=("active", "completed", "terminated")),
             Column("closed_at", "timestamp", required=False),
         ),
+        key="contract_id",
     ),
     Source(
         "payments",
@@ -106,7 +122,10 @@ CSV_SOURCES: tuple[Source, ...] = (
             _money("amount_mxn"),
             Column("method", "enum", values=("oxxo", "spei", "card", "cash")),
             Column("status", "enum", values=("succeeded", "failed", "reversed")),
+            # when the processor cut the export holding the row: one instant per file (else the file is rejected)
+            Column("exported_at", "timestamp", required=False, optional=True, one_per_file=True),
         ),
+        key="payment_id",
     ),
     Source(
         "charging_sessions",
@@ -123,6 +142,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("meter_stop_wh", "number", min_value=0),
             _money("price_mxn"),
         ),
+        key="session_id",
     ),
     Source(
         "trips",
@@ -139,6 +159,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("pickup_zone_id"),
             Column("dropoff_zone_id"),
         ),
+        key="trip_id",
     ),
     Source(
         "maintenance_work_orders",
@@ -154,6 +175,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             _money("parts_cost_mxn"),
             _money("labor_cost_mxn"),
         ),
+        key="work_order_id",
     ),
     Source(
         "diagnostic_codes",
@@ -175,6 +197,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("category", "enum", values=("insurance", "registration", "telematics", "parking", "other")),
             _money("amount_mxn"),
         ),
+        key="cost_id",
     ),
     Source(
         "warehouse_jobs",
@@ -188,6 +211,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("total_bytes_billed", "int", required=False, min_value=0),
             Column("cache_hit", "bool"),
         ),
+        key="job_id",
     ),
 )
 

@@ -3,13 +3,15 @@
 A file is identified by its source and the sha256 of its bytes (of its content, for a gzip-compressed `*.gz`
 landing file) and loaded at most once; a landing file already logged under the same name, size and modification
 time is skipped without being read. Parsing is Python (csv / line splitting, so any byte sequence is survivable);
-the row checks of `lafa.contract` run as one SQL statement in DuckDB; the good rows, the quarantined rows and the
-load-log row are committed together.
+the row checks of `lafa.contract` run as one SQL statement in DuckDB (a key seen twice in one file is a row check
+too: a window count over the key); the good rows, the quarantined rows and the load-log row are committed together.
+`LAFA_NOW` (an ISO-8601 timestamp with offset) replaces the clock of the "in the future" checks (docs/loader.md).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -38,6 +40,15 @@ from lafa.warehouse import LOAD_LOG, RAW_SCHEMA, ensure_raw_tables
 
 # A timestamp in the future by more than this is a clock or parsing error, not data.
 FUTURE_TOLERANCE = "interval 10 minutes"
+
+
+def _now_sql() -> str:
+    """The clock of the future checks: now(), or `LAFA_NOW` (a documented override, e.g. to load a fleet generated
+    past today's date)."""
+    now = validate.load_clock()
+    return "now()" if now is None else f"cast('{now.isoformat()}' as timestamptz)"
+
+
 ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})"
 
 
@@ -199,9 +210,11 @@ class DuckDBSink:
 
     def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
         if log.rows_loaded:  # a rejected file's batch has no parsed columns
+            columns = ", ".join(raw_columns(source))
+            # by name: a column added to the contract later was appended to an older table (after the lineage)
             con.execute(
-                f"insert into {RAW_SCHEMA}.{source.name} select {', '.join(raw_columns(source))}, ?, ?, _row_number,"
-                " now() from _validated where _reason is null",
+                f"insert into {RAW_SCHEMA}.{source.name} ({columns}, _file, _file_sha256, _row_number, _loaded_at)"
+                f" select {columns}, ?, ?, _row_number, now() from _validated where _reason is null",
                 [name, sha],
             )
         con.execute(
@@ -246,6 +259,8 @@ def load_bytes(
             batch = _csv_batch(text, source)
         except FileRejected as exc:
             batch, error = _lines_batch(text, skip_header=True), error or str(exc)
+        else:
+            error = error or _one_per_file_error(source, batch)
         validated_sql = _csv_sql(source)
     return _commit(con, sink, source, name, sha, batch, validated_sql, error, file_stat)
 
@@ -281,9 +296,10 @@ def _csv_batch(text: str, source: Source) -> pa.Table:
         raise FileRejected(f"duplicate column names in header: {', '.join(header)}")
     missing = validate.missing_columns(source, header)
     if missing:
+        expected = [c.name + (" (optional)" if c.optional else "") for c in source.columns]
         raise FileRejected(
             f"missing required column(s) {', '.join(missing)}; "
-            f"expected columns: {', '.join(source.column_names)}; found: {', '.join(header)}"
+            f"expected columns: {', '.join(expected)}; found: {', '.join(header)}"
         )
     index = {name: i for i, name in enumerate(header)}
     extra = [h for h in header if h not in source.column_names]
@@ -297,8 +313,8 @@ def _csv_batch(text: str, source: Source) -> pa.Table:
         raw.append(buffer.getvalue())
         ok = len(row) == len(header)
         errors.append(None if ok else f"expected {len(header)} fields, found {len(row)}")
-        for c in source.column_names:
-            columns[c].append(row[index[c]] if ok else None)
+        for c in source.column_names:  # an optional column absent from the header is NULL
+            columns[c].append(row[index[c]] if ok and c in index else None)
         extras.append(json.dumps({h: row[index[h]] for h in extra}) if ok and extra else None)
     table = {
         "_row_number": pa.array(range(1, len(raw) + 1), pa.int64()),
@@ -308,6 +324,35 @@ def _csv_batch(text: str, source: Source) -> pa.Table:
         "_parse_error": pa.array(errors, pa.string()),
     }
     return pa.table(table)
+
+
+def _one_per_file_error(source: Source, batch: pa.Table) -> str | None:
+    """Why the file is rejected whole, if a `one_per_file` column holds two instants (e.g. two export cuts in one
+    payments file): rows of two exports in one file cannot be ordered by their export downstream."""
+    for column in source.columns:
+        if not column.one_per_file:
+            continue
+        texts = {v.strip() for v in batch.column(column.name).to_pylist() if v is not None and v.strip()}
+        instants: dict[dt.datetime, str] = {}
+        for text in sorted(texts):
+            parsed = _instant(text)
+            if parsed is not None:  # an unreadable value is a row check's business
+                instants.setdefault(parsed, text)
+        if len(instants) > 1:
+            shown = ", ".join(instants[k] for k in sorted(instants)[:3]) + (", ..." if len(instants) > 3 else "")
+            return (
+                f"{len(instants)} distinct {column.name} values in one file ({shown}); "
+                f"a file holds one export, with one {column.name}"
+            )
+    return None
+
+
+def _instant(text: str) -> dt.datetime | None:
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else None
 
 
 def _check(column: Column) -> list[str]:
@@ -329,7 +374,7 @@ def _check(column: Column) -> list[str]:
         bad.append(
             (f"not regexp_full_match({c}, '{ISO_TIMESTAMP}') or {timestamp} is null", "is not an ISO-8601 timestamp")
         )
-        bad.append((f"{timestamp} > now() + {FUTURE_TOLERANCE}", "is in the future"))
+        bad.append((f"{timestamp} > {_now_sql()} + {FUTURE_TOLERANCE}", "is in the future"))
     elif column.kind == "date":
         bad.append(
             (
@@ -350,6 +395,12 @@ def _check(column: Column) -> list[str]:
 
 def _csv_sql(source: Source) -> str:
     checks = [check for column in source.columns for check in _check(column)]
+    if source.key:  # every row of a key seen twice in this file (a window count in the same pass)
+        key = f"nullif(trim({source.key}), '')"
+        checks.append(
+            f"case when {key} is not null and count(*) over (partition by {key}) > 1"
+            f" then 'duplicate {source.key} in file (' || count(*) over (partition by {key}) || ' rows)' end"
+        )
     return f"select *, coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), '')) as _reason from batch"
 
 
@@ -387,9 +438,10 @@ def _telematics_sql() -> str:
                 f"case when {text(doc, path)} is not null and {name} is null then '{path} is not a {sql_type}' end"
             )
         if sql_type == "timestamp":
-            checks.append(f"case when {name} > now() + {FUTURE_TOLERANCE} then '{path} is in the future' end")
+            checks.append(f"case when {name} > {now} + {FUTURE_TOLERANCE} then '{path} is in the future' end")
         return checks
 
+    now = _now_sql()
     env = [typed(n, "envelope", p, t) for n, p, t, _ in TELEMATICS_FIELDS]
     payload = [typed(n, "payload", p, t) for n, p, t, _ in TELEMATICS_PAYLOAD_FIELDS]
     checks = [

@@ -181,14 +181,31 @@ def _validate(frame: pd.DataFrame, expectations: list[Any], result_format: dict[
 
 
 def missing_columns(source: Source, header: list[str]) -> list[str]:
-    """Required columns absent from a CSV header, by GE's `expect_table_columns_to_match_set` (extras allowed)."""
+    """Required columns absent from a CSV header, by GE's `expect_table_columns_to_match_set` (extras allowed;
+    an optional column of the contract may be absent)."""
     _, gxe, _ = _gx()
-    expectation = gxe.ExpectTableColumnsToMatchSet(column_set=source.column_names, exact_match=False)
+    required = source.header_columns
+    expectation = gxe.ExpectTableColumnsToMatchSet(column_set=required, exact_match=False)
     (result,) = _validate(pd.DataFrame(columns=header), [expectation], {"result_format": "SUMMARY"})
     if result.success:
         return []
-    missing = set(result.result.get("details", {}).get("mismatched", {}).get("missing", source.column_names))
-    return [c for c in source.column_names if c in missing]
+    missing = set(result.result.get("details", {}).get("mismatched", {}).get("missing", required))
+    return [c for c in required if c in missing]
+
+
+def load_clock() -> dt.datetime | None:
+    """`LAFA_NOW` as an aware datetime (the loader's clock for "in the future"), None when unset: the real clock.
+    For fleets generated past today's date (docs/generator.md); a value without an offset is an error."""
+    text = os.environ.get("LAFA_NOW", "").strip()
+    if not text:
+        return None
+    try:
+        now = dt.datetime.fromisoformat(text)
+    except ValueError:
+        now = None
+    if now is None or now.tzinfo is None:
+        raise ValueError(f"LAFA_NOW must be an ISO-8601 timestamp with an offset, e.g. 2027-03-01T00:00:00Z: {text!r}")
+    return now.astimezone(dt.UTC)
 
 
 def row_failures(source: Source, frame: pd.DataFrame) -> dict[int, str]:
@@ -196,7 +213,7 @@ def row_failures(source: Source, frame: pd.DataFrame) -> dict[int, str]:
     if frame.empty:
         return {}
     _, checks = plan(source)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # typed timestamps are naive UTC
+    now = (load_clock() or dt.datetime.now(dt.UTC)).replace(tzinfo=None)  # typed timestamps are naive UTC
     frame = frame.set_index("_row_number", drop=False)
     # Pass 1, the whole batch: aggregate expectations. Pass 2, only for checks that failed: the row-level
     # expectation, asking for the index (= row number) of every unexpected row.

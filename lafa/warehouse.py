@@ -52,6 +52,10 @@ def raw_table_ddl() -> list[str]:
         ddl.append(
             f"create table if not exists {RAW_SCHEMA}.{source.name} ({cols}, _extra_columns varchar, {LINEAGE_COLUMNS})"
         )
+        # a column added to the contract after the table was created (optional: older files lack it)
+        for column in source.columns:
+            if column.optional:
+                ddl.append(f"alter table {RAW_SCHEMA}.{source.name} add column if not exists {column.name} varchar")
     tel_cols = ", ".join(f"{name} {sql_type}" for name, _, sql_type, _ in TELEMATICS_FIELDS + TELEMATICS_PAYLOAD_FIELDS)
     ddl.append(f"create table if not exists {RAW_SCHEMA}.telematics ({tel_cols}, {LINEAGE_COLUMNS})")
     log_cols = ", ".join(f"{name} {sql_type}" for name, sql_type in LOAD_LOG)

@@ -694,6 +694,7 @@ class _Fleet:
                     f"{v.model.nominal_kwh:.2f}",
                     _local(v.acquired_at),
                     f"{v.model.price_mxn:.2f}",
+                    "",
                 ],
             )
         for p in self.people:
@@ -724,7 +725,7 @@ class _Fleet:
                 self.landing.row(
                     "payments",
                     at.strftime("%Y-%m"),
-                    [payment_id, c.contract_id, _utc(at), f"{amount:.2f}", self.dirty(method), self.dirty(status)],
+                    [payment_id, c.contract_id, _utc(at), f"{amount:.2f}", self.dirty(method), self.dirty(status), ""],
                 )
         f, w = truth_writer(self.out, "drivers.csv", ["driver_id", "latent_risk", "churn_date", "default_date"])
         defaults = {c.driver.driver_id: c.default_date for c in self.contracts if c.default_date}

@@ -11,8 +11,15 @@ from pathlib import Path
 from lafa.contract import SOURCES
 
 
-def write_csv(landing: Path, source: str, name: str, rows: Iterable[Mapping[str, object]]) -> Path:
-    columns = SOURCES[source].column_names
+def write_csv(
+    landing: Path,
+    source: str,
+    name: str,
+    rows: Iterable[Mapping[str, object]],
+    columns: Iterable[str] | None = None,
+) -> Path:
+    """A CSV file of `source` with every contract column (or only `columns`, e.g. without the optional ones)."""
+    columns = list(SOURCES[source].column_names if columns is None else columns)
     path = landing / source / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -65,3 +72,16 @@ def write_telematics(landing: Path, name: str, lines: Iterable[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
+
+
+def payment(payment_id: str, **values: object) -> dict[str, object]:
+    """A valid payments row; `values` override its columns."""
+    row: dict[str, object] = {
+        "payment_id": payment_id,
+        "contract_id": "c1",
+        "paid_at": "2026-01-12T18:00:00Z",
+        "amount_mxn": "1000.00",
+        "method": "spei",
+        "status": "succeeded",
+    }
+    return row | values

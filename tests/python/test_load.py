@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
-from builders import envelope, ping, write_csv, write_telematics
+from builders import envelope, payment, ping, write_csv, write_telematics
 from conftest import Warehouse
 
 RAW_TABLES = ["telematics", "payments", "lto_contracts", "_load_log", "_quarantine"]
@@ -236,3 +238,212 @@ def test_a_load_log_from_before_file_stats_gains_the_columns(warehouse: Warehous
         ("old.csv", False, False),
         ("payments/2026-01.csv", True, True),
     ]
+
+
+# --- optional columns, one export per payments file, duplicate keys inside a file, the loader's clock -------------
+
+OLD_PAYMENT_COLUMNS = ["payment_id", "contract_id", "paid_at", "amount_mxn", "method", "status"]
+
+
+def _log(warehouse: Warehouse) -> dict[str, tuple]:
+    return {
+        r[0]: r[1:]
+        for r in warehouse.query(
+            "select file, rows_offered, rows_loaded, rows_quarantined, status, error from raw._load_log"
+        )
+    }
+
+
+def test_an_optional_column_may_be_absent_and_the_raw_table_always_has_it(warehouse: Warehouse) -> None:
+    """payments.exported_at and vehicles.disposed_at came later: files without them load (NULL in raw), files with
+    them keep the text; the raw tables have both columns before any file."""
+    warehouse.landing.mkdir()
+    assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
+    for table, column in (("payments", "exported_at"), ("vehicles", "disposed_at")):
+        assert warehouse.query(
+            "select count(*) from information_schema.columns where table_schema = 'raw' and table_name = ?"
+            " and column_name = ?",
+            [table, column],
+        ) == [(1,)]
+    write_csv(warehouse.landing, "payments", "old.csv", [payment("p1")], columns=OLD_PAYMENT_COLUMNS)
+    write_csv(
+        warehouse.landing, "payments", "new.csv", [payment("p2", exported_at="2026-01-13T12:04:00Z"), payment("p3")]
+    )
+    done = warehouse.lafa("load", str(warehouse.landing))
+    assert done.returncode == 0, done.stderr
+    assert warehouse.query("select payment_id, exported_at from raw.payments order by 1") == [
+        ("p1", None),
+        ("p2", "2026-01-13T12:04:00Z"),
+        ("p3", ""),  # a blank value of a column the file has: text as it arrived
+    ]
+    log = _log(warehouse)
+    assert (log["payments/old.csv"], log["payments/new.csv"]) == ((1, 1, 0, "loaded", None), (2, 2, 0, "loaded", None))
+
+
+def test_a_raw_table_from_before_an_optional_column_gains_it_and_loads_by_name(warehouse: Warehouse) -> None:
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw.payments (payment_id varchar, contract_id varchar, paid_at varchar, amount_mxn varchar,"
+            " method varchar, status varchar, _extra_columns varchar, _file varchar, _file_sha256 varchar,"
+            " _row_number bigint, _loaded_at timestamp)"
+        )
+    write_csv(warehouse.landing, "payments", "new.csv", [payment("p2", exported_at="2026-01-13T12:04:00Z")])
+    assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
+    assert warehouse.query("select payment_id, exported_at, _file, _row_number from raw.payments") == [
+        ("p2", "2026-01-13T12:04:00Z", "payments/new.csv", 1)
+    ]
+
+
+def test_a_payments_file_with_two_export_times_is_rejected_whole(warehouse: Warehouse) -> None:
+    """One export, one exported_at: two instants in one file cannot both be the file's cut. The same instant
+    spelled with another offset, and blanks, are one export."""
+    write_csv(
+        warehouse.landing,
+        "payments",
+        "2026-01-12.csv",
+        [
+            payment("p1", exported_at="2026-01-13T12:04:00Z"),
+            payment("p2", exported_at="2026-01-13T06:04:00-06:00"),
+            payment("p3", exported_at=""),
+        ],
+    )
+    write_csv(
+        warehouse.landing,
+        "payments",
+        "2026-01-13.csv",
+        [
+            payment("p4", exported_at="2026-01-14T12:00:00Z"),
+            payment("p5", exported_at="2026-01-15T12:00:00Z", amount_mxn="-1"),
+            payment("p6", exported_at="2026-01-14T12:00:00Z"),
+        ],
+    )
+    done = warehouse.lafa("load", str(warehouse.landing))
+    assert done.returncode == 1
+    message = (
+        "2 distinct exported_at values in one file (2026-01-14T12:00:00Z, 2026-01-15T12:00:00Z); "
+        "a file holds one export, with one exported_at"
+    )
+    assert f"error: payments/2026-01-13.csv rejected: {message}" in done.stderr
+    assert "Traceback" not in done.stderr
+    log = _log(warehouse)
+    assert log["payments/2026-01-12.csv"] == (3, 3, 0, "loaded", None)
+    assert log["payments/2026-01-13.csv"] == (3, 0, 3, "rejected", message)
+    assert warehouse.query("select payment_id from raw.payments order by 1") == [("p1",), ("p2",), ("p3",)]
+    assert warehouse.query(
+        "select row_number, reason from raw._quarantine where file = 'payments/2026-01-13.csv' order by 1"
+    ) == [(n, f"file rejected: {message}") for n in (1, 2, 3)]
+
+
+def test_rows_sharing_a_key_inside_one_file_are_all_quarantined(warehouse: Warehouse) -> None:
+    """Two rows of one key in one export: which is right is unknowable, so neither loads. The same key in another
+    file is normal (a newer export of the same payment) and loads."""
+    write_csv(
+        warehouse.landing,
+        "payments",
+        "2026-01-12.csv",
+        [
+            payment("p1"),
+            payment("p2", status="succeeded"),
+            payment(" p2 ", status="reversed"),  # the same key after trim
+            payment("p3"),
+            payment("p3", amount_mxn="-5"),  # also bad on its own: both reasons
+            payment("p3"),
+            payment(""),  # a blank key is missing, not a duplicate
+            payment(""),
+        ],
+    )
+    write_csv(warehouse.landing, "payments", "2026-01-13.csv", [payment("p1", status="reversed"), payment("p4")])
+    write_csv(
+        warehouse.landing,
+        "lto_contracts",
+        "lto_contracts.csv",
+        [
+            {
+                "contract_id": cid,
+                "application_id": "a1",
+                "driver_id": "d1",
+                "vehicle_id": "v1",
+                "signed_at": "2026-01-01T10:00:00-06:00",
+                "first_due_date": "2026-01-08",
+                "term_weeks": "156",
+                "weekly_payment_mxn": "2899.00",
+                "down_payment_mxn": "10000.00",
+                "status": status,
+            }
+            for cid, status in (("c1", "active"), ("c2", "active"), ("c1", "terminated"))
+        ],
+    )
+    done = warehouse.lafa("load", str(warehouse.landing))
+    assert done.returncode == 0, done.stderr
+    log = _log(warehouse)
+    assert log["payments/2026-01-12.csv"] == (8, 1, 7, "loaded", None)
+    assert log["payments/2026-01-13.csv"] == (2, 2, 0, "loaded", None)
+    assert log["lto_contracts/lto_contracts.csv"] == (3, 1, 2, "loaded", None)
+    for offered, loaded, quarantined, *_ in log.values():
+        assert offered == loaded + quarantined
+    reasons = dict(
+        warehouse.query("select row_number, reason from raw._quarantine where file = 'payments/2026-01-12.csv'")
+    )
+    assert reasons == {
+        2: "duplicate payment_id in file (2 rows)",
+        3: "duplicate payment_id in file (2 rows)",
+        4: "duplicate payment_id in file (3 rows)",
+        5: "amount_mxn is below 0; duplicate payment_id in file (3 rows)",
+        6: "duplicate payment_id in file (3 rows)",
+        7: "payment_id is missing",
+        8: "payment_id is missing",
+    }
+    assert warehouse.query("select payment_id, status, _file from raw.payments order by all") == [
+        ("p1", "reversed", "payments/2026-01-13.csv"),
+        ("p1", "succeeded", "payments/2026-01-12.csv"),
+        ("p4", "succeeded", "payments/2026-01-13.csv"),
+    ]
+    assert warehouse.query("select contract_id from raw.lto_contracts") == [("c2",)]
+    assert set(warehouse.query("select reason from raw._quarantine where source = 'lto_contracts'")) == {
+        ("duplicate contract_id in file (2 rows)",)
+    }
+    before = _snapshot(warehouse)
+    again = warehouse.lafa("load", str(warehouse.landing))
+    assert again.returncode == 0 and "0 new file(s)" in again.stdout
+    assert _snapshot(warehouse) == before
+
+
+def test_every_keyed_source_quarantines_a_key_seen_twice_in_one_file() -> None:
+    from lafa.contract import CSV_SOURCES
+    from lafa.load import load_bytes
+    from lafa.warehouse import ensure_raw_tables
+
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    ensure_raw_tables(con)
+    keyed = [s for s in CSV_SOURCES if s.key]
+    assert {s.name for s in CSV_SOURCES} - {s.name for s in keyed} == {"diagnostic_codes"}
+    for source in keyed:
+        header = ",".join(source.column_names)
+        row = ",".join(f"{source.key}-1" if c == source.key else "" for c in source.column_names)
+        result = load_bytes(con, source, f"{header}\n{row}\n{row}\n".encode(), f"{source.name}.csv")
+        assert (result.rows_offered, result.rows_loaded, result.rows_quarantined) == (2, 0, 2), source.name
+        reasons = con.execute("select reason from raw._quarantine where source = ?", [source.name]).fetchall()
+        assert all(f"duplicate {source.key} in file (2 rows)" in r for (r,) in reasons), reasons
+
+
+def test_lafa_now_moves_the_loaders_clock_for_a_fleet_past_today(warehouse: Warehouse) -> None:
+    write_csv(warehouse.landing, "payments", "2027-01-10.csv", [payment("p1", paid_at="2027-01-10T18:00:00Z")])
+    bad = warehouse.lafa("load", str(warehouse.landing))
+    assert bad.returncode == 0
+    assert warehouse.query("select reason from raw._quarantine") == [("paid_at is in the future",)]
+
+    shutil.rmtree(warehouse.landing)
+    write_csv(warehouse.landing, "payments", "2027-01-11.csv", [payment("p2", paid_at="2027-01-11T18:00:00Z")])
+    env = dict(warehouse.env, LAFA_NOW="2027-01-12")  # no offset: refused
+    wrong = subprocess.run(
+        [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing)], env=env, capture_output=True, text=True
+    )
+    assert wrong.returncode == 2 and wrong.stderr.startswith("error: LAFA_NOW must be an ISO-8601 timestamp")
+    env["LAFA_NOW"] = "2027-01-12T00:00:00Z"
+    done = subprocess.run(
+        [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert warehouse.query("select payment_id from raw.payments") == [("p2",)]

@@ -18,6 +18,9 @@ def test_header_check_names_the_missing_required_columns() -> None:
     header = ["payment_id", "paid_at", "method", "status", "note"]  # an extra column is fine
     assert missing_columns(SOURCES["payments"], header) == ["contract_id", "amount_mxn"]
     assert missing_columns(SOURCES["payments"], [*SOURCES["payments"].column_names, "note"]) == []
+    # an optional column (added to the contract later) may be absent
+    old_header = [c for c in SOURCES["payments"].column_names if c != "exported_at"]
+    assert missing_columns(SOURCES["payments"], old_header) == []
 
 
 def test_row_failures_map_back_to_row_numbers() -> None:
@@ -30,6 +33,7 @@ def test_row_failures_map_back_to_row_numbers() -> None:
             "amount_mxn": [10.0, 20.0, 30.0, -1.0],
             "method": ["spei", "oxxo", "card", "cash"],
             "status": ["succeeded", "failed", "bitcoin", "reversed"],
+            "exported_at": pd.to_datetime([None, None, None, None]),  # optional: absent from a file's header
         }
     )
     failures = row_failures(SOURCES["payments"], frame)

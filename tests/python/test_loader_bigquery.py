@@ -122,3 +122,62 @@ def test_load_jobs_into_partitioned_raw_tables_with_the_same_load_log(warehouse:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_an_optional_column_added_to_an_older_table_is_filled_by_name(warehouse: Warehouse, monkeypatch) -> None:
+    """A raw table created before payments.exported_at: the loader adds the column (at the table's end) and its
+    load jobs follow the table's own column order; a file without the column loads NULL, as on DuckDB."""
+    monkeypatch.setenv("LAFA_BQ_EMULATOR", str(_emulator()))
+    import bq_emulator
+    from builders import payment, write_csv
+
+    monkeypatch.setattr(bq_emulator, "EMULATOR", Path(os.environ["LAFA_BQ_EMULATOR"]))
+    port = free_port()
+    server = start(port)
+    try:
+        bq = client(port)
+        raw = f"{PROJECT}.lafa_raw"
+        bq.create_dataset(raw, exists_ok=True)
+        old_columns = "payment_id, contract_id, paid_at, amount_mxn, method, status, _extra_columns"
+        bq.query(
+            f"create table `{raw}.payments` ({', '.join(f'{c} STRING' for c in old_columns.split(', '))},"
+            " _file STRING, _file_sha256 STRING, _row_number INT64, _loaded_at TIMESTAMP)"
+            " partition by timestamp_trunc(_loaded_at, day) cluster by payment_id"
+        ).result()
+        write_csv(
+            warehouse.landing,
+            "payments",
+            "old.csv",
+            [payment("p1")],
+            columns=["payment_id", "contract_id", "paid_at", "amount_mxn", "method", "status"],
+        )
+        write_csv(warehouse.landing, "payments", "new.csv", [payment("p2", exported_at="2026-01-13T12:04:00Z")])
+        env = dict(
+            warehouse.env,
+            LAFA_BQ_API_ENDPOINT=f"http://127.0.0.1:{port}",
+            LAFA_BQ_PROJECT=PROJECT,
+            LAFA_BQ_DATASET="lafa",
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing), "--target", "bigquery"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        assert [f.name for f in bq.get_table(f"{raw}.payments").schema][-1] == "exported_at"
+        rows = [
+            tuple(r.values())
+            for r in bq.query(
+                f"select payment_id, status, exported_at, _file, _row_number from `{raw}.payments` order by 1"
+            ).result()
+        ]
+        assert rows == [
+            ("p1", "succeeded", None, "payments/old.csv", 1),
+            ("p2", "succeeded", "2026-01-13T12:04:00Z", "payments/new.csv", 1),
+        ]
+        assert [f.name for f in bq.get_table(f"{raw}.vehicles").schema][8] == "disposed_at"  # created with it
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
