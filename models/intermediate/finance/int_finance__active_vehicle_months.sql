@@ -1,9 +1,11 @@
-{#- A vehicle is active in a month when it was acquired on or before the month's last day: shared costs
-    (fleet-wide lines, data platform) are split evenly across the month's active vehicles. -#}
+{#- A vehicle is active in a month when it was acquired on or before the month's last day and not disposed before
+    the month's first day (disposed_date null or >= month_start): shared costs (fleet-wide lines, charging of
+    unknown vehicle, the data platform) are split evenly across the month's active vehicles. -#}
 with vehicles as (
     select
         vehicle_id,
-        acquired_date
+        acquired_date,
+        disposed_date
     from {{ ref('stg_fleet__vehicles') }}
 ),
 
@@ -20,7 +22,9 @@ active as (
         months.month_start
     from months
     inner join vehicles
-        on months.month_end >= vehicles.acquired_date
+        on
+            months.month_end >= vehicles.acquired_date
+            and (vehicles.disposed_date is null or months.month_start <= vehicles.disposed_date)
 ),
 
 final as (

@@ -1,6 +1,8 @@
-{#- The data platform's own cost per month: warehouse bytes billed (cache hits cost nothing) at the
-    on-demand price plus the tooling of the plan phase the fleet size falls in; per vehicle-year =
-    total_usd * 12 / active vehicles, compared with the plan's band for that fleet size. -#}
+{#- The data platform's own cost per finance month (docs/finance.md): warehouse bytes billed (cache hits cost nothing)
+    at the on-demand price valid on each job's local date (seed warehouse_pricing), plus the tooling of the plan phase
+    the month's active fleet falls in, at the seed rows valid on the month's first day (seed data_tooling_costs),
+    converted at the month's FX rate (int_finance__fx_rates_monthly). A missing price is null, never a zero; per
+    vehicle-year = total_usd * 12 / active vehicles, compared with the plan's band for that fleet size. -#}
 with months as (
     select month_start from {{ ref('int_finance__months') }}
 ),
@@ -14,6 +16,7 @@ active_vehicle_months as (
 
 jobs as (
     select
+        created_at,
         job_month,
         bytes_billed,
         is_cache_hit
@@ -21,7 +24,11 @@ jobs as (
 ),
 
 pricing as (
-    select usd_per_tib_billed from {{ ref('warehouse_pricing') }}
+    select
+        valid_from,
+        valid_to,
+        usd_per_tib_billed
+    from {{ ref('warehouse_pricing') }}
     where pricing_model = 'on_demand'
 ),
 
@@ -39,16 +46,18 @@ bands as (
 tooling as (
     select
         phase,
-        sum(usd_per_month) as tooling_usd
+        valid_from,
+        valid_to,
+        usd_per_month
     from {{ ref('data_tooling_costs') }}
-    group by 1
 ),
 
-fx as (
+fx_rates as (
     select
-        month as fx_month,
+        month_start,
+        fx_month,
         mxn_per_usd
-    from {{ ref('fx_mxn_per_usd_monthly') }}
+    from {{ ref('int_finance__fx_rates_monthly') }}
 ),
 
 fleet as (
@@ -59,23 +68,41 @@ fleet as (
     group by 1
 ),
 
+-- jobs by month and the price valid on their local date (null price: no seed row covers that date)
+job_prices as (
+    select
+        jobs.job_month,
+        pricing.usd_per_tib_billed,
+        count(*) as query_jobs,
+        sum(case when jobs.is_cache_hit then 0 else jobs.bytes_billed end) as bytes_billed
+    from jobs
+    left join pricing
+        on {{ local_date('jobs.created_at') }} between pricing.valid_from and pricing.valid_to
+    group by 1, 2
+),
+
 warehouse as (
     select
         job_month,
-        count(*) as query_jobs,
-        sum(case when is_cache_hit then 0 else bytes_billed end) as bytes_billed
-    from jobs
+        sum(query_jobs) as query_jobs,
+        sum(bytes_billed) as bytes_billed,
+        -- nothing billed needs no price; billed bytes without a valid price leave the month's cost null
+        {{ sum_priced(
+            'case when bytes_billed = 0 then 0 else bytes_billed / power(2, 40) * usd_per_tib_billed end'
+        ) }} as warehouse_usd
+    from job_prices
     group by 1
 ),
 
--- The latest published rate on or before the month (the seed may lag the data by a month or two).
-month_fx as (
+-- the tooling of each phase at the seed rows valid on the month's first day
+month_tooling as (
     select
         months.month_start,
-        fx.mxn_per_usd,
-        row_number() over (partition by months.month_start order by fx.fx_month desc) as fx_rank
+        tooling.phase,
+        sum(tooling.usd_per_month) as tooling_usd
     from months
-    inner join fx on months.month_start >= fx.fx_month
+    inner join tooling on months.month_start between tooling.valid_from and tooling.valid_to
+    group by 1, 2
 ),
 
 costed as (
@@ -85,14 +112,14 @@ costed as (
         coalesce(warehouse.query_jobs, 0) as query_jobs,
         coalesce(warehouse.bytes_billed, 0) as bytes_billed,
         cast(
-            round(
-                coalesce(warehouse.bytes_billed, 0) / power(2, 40)
-                * (select pricing.usd_per_tib_billed from pricing),
-                2
-            ) as {{ type_money() }}
+            case
+                when warehouse.job_month is null then 0  -- no job that month: nothing billed
+                else round(warehouse.warehouse_usd, 2)
+            end as {{ type_money() }}
         ) as warehouse_usd,
-        coalesce(tooling.tooling_usd, 0) as tooling_usd,
-        month_fx.mxn_per_usd,
+        cast(month_tooling.tooling_usd as {{ type_money() }}) as tooling_usd,
+        fx_rates.fx_month,
+        fx_rates.mxn_per_usd,
         bands.phase as plan_phase,
         bands.plan_reference_fleet,
         bands.plan_usd_per_vehicle_year_low,
@@ -102,8 +129,9 @@ costed as (
     left join warehouse on months.month_start = warehouse.job_month
     left join bands
         on coalesce(fleet.active_vehicles, 0) between bands.min_vehicles and bands.max_vehicles
-    left join tooling on bands.phase = tooling.phase
-    left join month_fx on months.month_start = month_fx.month_start and month_fx.fx_rank = 1
+    left join month_tooling
+        on months.month_start = month_tooling.month_start and bands.phase = month_tooling.phase
+    left join fx_rates on months.month_start = fx_rates.month_start
 ),
 
 final as (
@@ -113,8 +141,9 @@ final as (
         query_jobs,
         bytes_billed,
         warehouse_usd,
-        cast(tooling_usd as {{ type_money() }}) as tooling_usd,
+        tooling_usd,
         cast(warehouse_usd + tooling_usd as {{ type_money() }}) as total_usd,
+        fx_month,
         mxn_per_usd,
         cast(round((warehouse_usd + tooling_usd) * mxn_per_usd, 2) as {{ type_money() }}) as total_mxn,
         case
@@ -125,12 +154,12 @@ final as (
         plan_reference_fleet,
         plan_usd_per_vehicle_year_low,
         plan_usd_per_vehicle_year_high,
-        coalesce(
-            active_vehicles > 0
-            and (warehouse_usd + tooling_usd) * 12 / active_vehicles
-            between plan_usd_per_vehicle_year_low and plan_usd_per_vehicle_year_high,
-            false
-        ) as is_within_plan_band
+        case
+            when active_vehicles = 0 then false
+            else
+                (warehouse_usd + tooling_usd) * 12 / active_vehicles
+                between plan_usd_per_vehicle_year_low and plan_usd_per_vehicle_year_high
+        end as is_within_plan_band
     from costed
 )
 

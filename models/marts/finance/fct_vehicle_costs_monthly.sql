@@ -1,8 +1,9 @@
-{#- Cost per vehicle-month (DESIGN.md section 4). Energy = the vehicle's charging session costs (OCPP price,
-    else energy at the tariff, in fct_charging_sessions); maintenance = parts + labor of work orders opened in
-    the month; fixed = the vehicle's own cost lines; shared amounts (fleet-wide cost lines, sessions of unknown
-    vehicle, the data platform's cost) are split evenly across the month's active vehicles with split_evenly,
-    to the centavo. -#}
+{#- Cost per vehicle-month (docs/finance.md). Energy = the vehicle's charging session costs (OCPP price, else energy
+    at the tariff valid on the session's date, in fct_charging_sessions); maintenance = parts + labor of work orders
+    opened in the month; fixed = the vehicle's own cost lines; shared amounts (fleet-wide cost lines, sessions of
+    unknown vehicle, the data platform's cost) are split evenly across the month's active vehicles
+    (int_finance__active_vehicle_months) with split_evenly, to the centavo. A missing price is never a zero
+    (sum_priced): an unpriced amount leaves its category and the total null, and the build fails. -#}
 with active_vehicle_months as (
     select
         vehicle_id,
@@ -80,11 +81,11 @@ shares as (
         active_vehicle_months.vehicle_id,
         active_vehicle_months.month_start,
         shared_amounts.category,
-        sum({{ split_evenly(
+        {{ sum_priced(split_evenly(
             'shared_amounts.amount_mxn',
             'active_vehicle_months.active_vehicles',
             'active_vehicle_months.vehicle_rank'
-        ) }}) as amount_mxn
+        )) }} as amount_mxn
     from shared_amounts
     inner join active_vehicle_months on shared_amounts.month_start = active_vehicle_months.month_start
     group by 1, 2, 3
@@ -144,10 +145,10 @@ vehicle_months as (
     select
         vehicle_id,
         month_start,
-        sum(case when category = 'energy' then amount_mxn else 0 end) as energy_mxn,
-        sum(case when category = 'maintenance' then amount_mxn else 0 end) as maintenance_mxn,
-        sum(case when category = 'fixed' then amount_mxn else 0 end) as fixed_mxn,
-        sum(case when category = 'data_platform' then amount_mxn else 0 end) as data_platform_mxn
+        {{ sum_priced('amount_mxn', "category = 'energy'") }} as energy_mxn,
+        {{ sum_priced('amount_mxn', "category = 'maintenance'") }} as maintenance_mxn,
+        {{ sum_priced('amount_mxn', "category = 'fixed'") }} as fixed_mxn,
+        {{ sum_priced('amount_mxn', "category = 'data_platform'") }} as data_platform_mxn
     from all_amounts
     group by 1, 2
 ),
