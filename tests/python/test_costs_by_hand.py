@@ -444,3 +444,22 @@ def test_session_without_tariff_fails_naming_date_and_seed(built: Warehouse, tmp
         "select energy_mxn, total_mxn from marts.fct_vehicle_costs_monthly "
         "where vehicle_id = 'v2' and month_start = '2026-03-01'"
     ) == [(None, None)]
+
+
+def test_month_without_active_vehicle_fails_naming_it(built: Warehouse, tmp_path: Path) -> None:
+    """Every vehicle disposed by 2026-02-25: March still has costs (activity) but nobody to share them. The costs are
+    not silently dropped: the build fails naming the month."""
+    wh = isolated_warehouse(tmp_path)
+    shutil.copyfile(built.path, wh.path)
+    with duckdb.connect(str(wh.path)) as con:
+        con.execute("update raw.vehicles set disposed_at = '2026-02-25T12:00:00-06:00' where vehicle_id <> 'v3'")
+    ran = wh.dbt(
+        "run", "-s", "int_finance__active_vehicle_months+", "--vars", "{as_of_date: '2026-03-31'}", check=False
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    done = wh.dbt(
+        "test", "-s", "assert_shared_costs_have_active_vehicles", "--vars", "{as_of_date: '2026-03-31'}", check=False
+    )
+    assert done.returncode != 0
+    assert "no active vehicle in 2026-03 to share its costs" in done.stdout
+    assert "in 2026-02" not in done.stdout
