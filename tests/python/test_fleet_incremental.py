@@ -151,7 +151,7 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         "select min(recorded_date), max(recorded_date) from intermediate.int_fleet__telematics_intervals"
     )[0]
     recent = ["--vars", "{data_tests_recent_days: 3}"]
-    unique_test = ["-s", "test_name:unique_combination,int_fleet__telematics_intervals"]
+    unique_test = ["-s", "test_name:unique_within,int_fleet__telematics_intervals"]
     assert wh.dbt("test", *unique_test, *recent).returncode == 0
     for day, caught_by_recent in ((first_day, False), (last_built - timedelta(days=2), True)):
         with duckdb.connect(str(wh.path)) as con:  # a second copy of one reading of that day
