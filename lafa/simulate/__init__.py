@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from lafa.contract import SOURCES
-from lafa.simulate import credit, world
+from lafa.simulate import credit, lending, world
 from lafa.simulate.output import Landing, envelope, payload, truth_writer, write_manifest
 from lafa.simulate.vehicle import (
     AC_ONLY,
@@ -68,6 +68,20 @@ TRUTH_FILES: dict[str, list[str]] = {
     "very_late_readings": ["vehicle_id", "recorded_at", "published_at"],
     "charging_months": ["vehicle_id", "month", "mode", "ac_sessions", "dc_sessions"],
 }
+# lending cases in `_truth/lending_cases.csv` (counted in the manifest under "lending_cases")
+LENDING_CASES = (
+    "back_book_contract",
+    "repossession_with_arrears",
+    "dpd_180",
+    "early_cancellation",
+    "vehicle_swap_cancellation",
+    "early_payoff",
+    "no_payment_day",
+    "export_skipped",
+    "reversal_in_later_export",
+    "stale_export_redelivered",
+    "vehicle_disposed",
+)
 MESS = (
     "duplicates",
     "late",
@@ -138,7 +152,14 @@ class _Fleet:
         self.last_station: dict[str, tuple[str, str]] = {}  # vehicle_id -> (station, OCPP id) of its last export
         self.pending_failures: dict[str, tuple[date, str]] = {}
         self.meter_wh: dict[str, int] = {}
+        self.start = config.start
+        # the processor takes no payment on this local day (payments due then land the day after)
+        self.no_payment_day = config.start + timedelta(days=min(config.days - 1, config.days * 2 // 3))
+        self.disposed: dict[str, tuple[datetime, str, str]] = {}  # vehicle_id -> (when, why, contract_id)
+        self.cancel_forced = False  # the first contract signed in the horizon is cancelled early
+        self.reversal_pending = True  # one payment early in the horizon is reversed days later
         self._plan_acquisitions()
+        self._plan_back_book()
 
     def _truth(self, name: str, row: list[object]) -> None:
         self.truth[name][1].writerow(row)
@@ -180,6 +201,114 @@ class _Fleet:
             self.vehicles.append(v)
         self.by_id = {v.vehicle_id: v for v in self.vehicles}
 
+    def _plan_back_book(self) -> None:
+        """Part of the day-0 fleet is already leased at the start: the back-book (lending data only, before the
+        start). The first three back-book vehicles carry scripted contracts (credit.DPD_180, PAYOFF, REPOSSESSION),
+        so every fleet holds those cases; the others became free to lease 30-300 days before the start."""
+        rng = random.Random(f"lafa-{self.c.seed}-back-book")
+        start, days = self.c.start, self.c.days
+        initial = max(1, int(self.c.vehicles * self.c.initial_share))
+        count = min(initial, max(3, round(initial * world.BACK_BOOK_SHARE)))
+        chosen = sorted(rng.sample(range(1, initial + 1), count))
+        self.back_book_signings: dict[date, list[tuple[VehicleState, credit.Contract]]] = {}
+        self.back_book_from = start
+        scripts = (credit.DPD_180, credit.PAYOFF, credit.REPOSSESSION)
+        for i, n in enumerate(chosen):
+            v = self.vehicles[n - 1]
+            self.acquisitions[start].remove(n)  # leased (or free) before the start, not bought on day 0
+            if i < len(scripts):
+                script, stops, payoff = scripts[i], None, None
+                if script == credit.DPD_180:  # its DPD reaches 180 on a day inside the horizon
+                    stops = start - timedelta(days=180 - rng.randint(0, max(0, days - 1)))
+                    first_due = stops - timedelta(weeks=rng.randint(4, 12))
+                elif script == credit.REPOSSESSION:  # DPD 45 (repossession) on a day inside the horizon
+                    low = min(5, days - 1)
+                    repossessed = start + timedelta(days=rng.randint(low, max(low, days - 11)))
+                    stops = repossessed - timedelta(days=world.TERMINATION_DPD)
+                    first_due = stops - timedelta(weeks=rng.randint(6, 20))
+                else:
+                    first_due = start - timedelta(days=rng.randint(53, 243))
+                    payoff = start + timedelta(days=rng.randint(days // 3, max(days // 3, days * 2 // 3)))
+                    if payoff == self.no_payment_day:
+                        payoff += timedelta(days=1 if payoff < self.end else -1)
+                signed = first_due - timedelta(days=7)
+                contract = credit.Contract(
+                    contract_id="",  # numbered when signed, in signing order
+                    application_id="",
+                    driver=None,  # type: ignore[arg-type]
+                    vehicle_id=v.vehicle_id,
+                    signed_at=datetime(signed.year, signed.month, signed.day) + UTC_OFFSET,
+                    first_due_date=first_due,
+                    term_weeks=156,
+                    weekly=v.model.weekly_payment_mxn,
+                    down_payment=15_000.0,
+                    script=script,
+                    stops_paying=stops,
+                    payoff_on=payoff,
+                )
+                self.back_book_signings.setdefault(signed, []).append((v, contract))
+                free_from = signed
+            else:
+                free_from = start - timedelta(days=rng.randint(*world.BACK_BOOK_DAYS))
+                self.pool[v.vehicle_id] = free_from
+            acquired = free_from - timedelta(days=rng.randint(1, 20))
+            v.acquired_at = datetime(acquired.year, acquired.month, acquired.day, 11) + UTC_OFFSET
+            self.back_book_from = min(self.back_book_from, free_from)
+
+    def _back_book_days(self) -> None:
+        """Lending only (no telematics) from the first back-book day to the day before the start, on its own random
+        stream: scripted signings, payments, repossessions, and free back-book vehicles leased again."""
+        main, self.rng = self.rng, random.Random(f"lafa-{self.c.seed}-back-book-days")
+        day = self.back_book_from
+        while day < self.start:
+            for v, contract in self.back_book_signings.get(day, []):
+                self._sign_scripted(v, day, contract)
+            self._credit_day(day)
+            day += timedelta(days=1)
+        self.rng = main
+
+    def _sign_scripted(self, v: VehicleState, day: date, contract: credit.Contract) -> None:
+        rng = self.rng
+        applied = datetime(day.year, day.month, day.day, rng.randint(9, 18), rng.randint(0, 59)) + UTC_OFFSET
+        applied -= timedelta(days=rng.randint(2, 6))
+        person = credit.new_person(self.next_id("driver"), applied, self.end, rng)
+        person.risk = min(person.risk, 0.15)
+        person.churn_date = contract.stops_paying  # a defaulter stops driving and paying (None: never)
+        self.people.append(person)
+        app_id = self._application(person, applied, v, approve=True)
+        contract.contract_id = f"lto_{self.next_id('contract'):05d}"
+        contract.application_id = app_id
+        contract.driver = person
+        contract.signed_at += timedelta(hours=rng.randint(10, 17), minutes=rng.randint(0, 59))
+        self.contracts.append(contract)
+        self.lease[v.vehicle_id] = contract
+        self.pool.pop(v.vehicle_id, None)
+
+    def _application(self, person: credit.Person, applied: datetime, v: VehicleState, approve: bool = False) -> str:
+        """An application row; returns its id if approved, else ''."""
+        rng = self.rng
+        rating = round(min(5.0, max(3.5, 4.95 - 0.9 * person.risk + rng.gauss(0, 0.08))), 2)
+        earnings = round(max(3500.0, rng.gauss(11_500 - 5_000 * person.risk, 1_500)), 2)
+        tenure = max(1, int(rng.expovariate(1 / 24) * (1.2 - person.risk)))
+        approved = person.risk + rng.gauss(0, 0.07) < 0.42 and earnings > v.model.weekly_payment_mxn * 2
+        if approve and not approved:
+            earnings = max(earnings, round(v.model.weekly_payment_mxn * 2.5, 2))
+            approved = True
+        app_id = f"app_{self.next_id('application'):05d}"
+        self.applications.append(
+            [
+                app_id,
+                person.driver_id,
+                _local(applied),
+                self.dirty(person.platform),
+                tenure,
+                rating,
+                f"{earnings:.2f}",
+                "approved" if approved else "rejected",
+            ]
+        )
+        return app_id if approved else ""
+
     # --- credit -------------------------------------------------------------------------------------
     def _lease_out(self, v: VehicleState, day: date) -> None:
         """Applicants arrive until one is approved; the contract is signed today."""
@@ -189,24 +318,8 @@ class _Fleet:
             applied -= timedelta(days=rng.randint(2, 6))
             person = credit.new_person(self.next_id("driver"), applied, self.end, rng)
             self.people.append(person)
-            rating = round(min(5.0, max(3.5, 4.95 - 0.9 * person.risk + rng.gauss(0, 0.08))), 2)
-            earnings = round(max(3500.0, rng.gauss(11_500 - 5_000 * person.risk, 1_500)), 2)
-            tenure = max(1, int(rng.expovariate(1 / 24) * (1.2 - person.risk)))
-            approved = person.risk + rng.gauss(0, 0.07) < 0.42 and earnings > v.model.weekly_payment_mxn * 2
-            app_id = f"app_{self.next_id('application'):05d}"
-            self.applications.append(
-                [
-                    app_id,
-                    person.driver_id,
-                    _local(applied),
-                    self.dirty(person.platform),
-                    tenure,
-                    rating,
-                    f"{earnings:.2f}",
-                    "approved" if approved else "rejected",
-                ]
-            )
-            if approved:
+            app_id = self._application(person, applied, v)
+            if app_id:
                 signed = datetime(day.year, day.month, day.day, rng.randint(10, 17), rng.randint(0, 59)) + UTC_OFFSET
                 contract = credit.Contract(
                     contract_id=f"lto_{self.next_id('contract'):05d}",
@@ -219,28 +332,84 @@ class _Fleet:
                     weekly=v.model.weekly_payment_mxn,
                     down_payment=round(rng.choice((10_000, 15_000, 20_000)) * 1.0, 2),
                 )
+                if self.start <= day < self.end and (not self.cancel_forced or rng.random() < world.EARLY_CANCEL_RATE):
+                    self.cancel_forced = True  # the driver gives the vehicle back before the first due date
+                    contract.cancel_on = min(day + timedelta(days=rng.randint(1, 5)), self.end)
                 self.contracts.append(contract)
                 self.lease[v.vehicle_id] = contract
                 self.pool.pop(v.vehicle_id, None)
                 return
 
     def _credit_day(self, day: date) -> None:
-        self._swaps(day)
+        """Swaps, new leases, each active contract's installment due today, and closes. Before the start (the
+        back-book) there are no swaps, cancellations or payoffs."""
+        if day >= self.start:
+            self._swaps(day)
         for vehicle_id, available in sorted(self.pool.items()):
             if available <= day and self.rng.random() < 0.35:
                 self._lease_out(self.by_id[vehicle_id], day)
         for vehicle_id, c in sorted(self.lease.items()):
             k = (day - c.first_due_date).days
+            if c.cancel_on == day:
+                c.status, c.closed_at, c.close_reason = "terminated", _noon(day), "early_cancellation"
+                del self.lease[vehicle_id]
+                self.pool[vehicle_id] = day + timedelta(days=self.rng.randint(1, 3))
+                continue
             if k >= 0 and k % 7 == 0 and k // 7 < c.term_weeks:
-                credit.pay_week(c, day, self.rng, self.payment_id)
+                force = self.reversal_pending and c.script is None and self._may_reverse(day)
+                payment = credit.pay_week(c, day, self.rng, self.payment_id, self.no_payment_day, force)
+                if force and payment is not None and payment.reversed_at is not None:
+                    self.reversal_pending = False
+                if (
+                    c.script is None
+                    and day >= self.start
+                    and day != self.no_payment_day
+                    and c.driver.risk < 0.2
+                    and self.rng.random() < world.EARLY_PAYOFF_RATE
+                ):
+                    c.payoff_on = day
+            if c.payoff_on == day:
+                self._pay_off(c, day)
             if c.paid >= c.term_weeks * c.weekly - 0.005:
                 c.status, c.closed_at = "completed", _noon(day)
+                c.close_reason = "early_payoff" if c.payoff_on == day else "completed"
             elif c.dpd(day) >= world.TERMINATION_DPD:
-                c.status, c.closed_at = "terminated", _noon(day)
+                c.status, c.closed_at, c.close_reason = "terminated", _noon(day), "repossession"
                 c.default_date = day
             if c.status != "active":
                 del self.lease[vehicle_id]
-                self.pool[vehicle_id] = day + timedelta(days=self.rng.randint(5, 15))  # repossession, prep
+                self._after_close(c, day)
+
+    def _may_reverse(self, day: date) -> bool:
+        """The forced reversal: a payment due a week into the horizon, reversed (2-10 days later) inside it."""
+        return self.start + timedelta(days=7) <= day <= self.end - timedelta(days=14)
+
+    def _pay_off(self, c: credit.Contract, day: date) -> None:
+        """The whole balance in one SPEI transfer in the morning; the contract completes at noon."""
+        balance = round(c.term_weeks * c.weekly - c.paid, 2)
+        if balance <= 0:
+            return
+        local = datetime(day.year, day.month, day.day, self.rng.randint(9, 11), self.rng.randint(0, 59))
+        self.payment_id[0] += 1
+        at = local + UTC_OFFSET + timedelta(seconds=self.rng.randint(0, 59))
+        c.payments.append(credit.Payment(f"pay_{self.payment_id[0]:07d}", at, balance, "spei", "succeeded"))
+        c.paid += balance
+
+    def _after_close(self, c: credit.Contract, day: date) -> None:
+        """Where the vehicle goes: to its driver (early payoff), sold (some repossessions), else back to the pool."""
+        vehicle_id = c.vehicle_id
+        if c.close_reason == "early_payoff":
+            self.disposed[vehicle_id] = (_noon(day), "transferred to its driver at the early payoff", c.contract_id)
+            return
+        if c.close_reason == "repossession" and day >= self.start:
+            sold = day + timedelta(days=self.rng.randint(3, 10))
+            sell = c.script == credit.REPOSSESSION or self.rng.random() < world.REPOSSESSED_SOLD_RATE
+            if sell and sold <= self.end:
+                at = datetime(sold.year, sold.month, sold.day, 11) + UTC_OFFSET
+                why = f"sold {(sold - day).days} days after its repossession"
+                self.disposed[vehicle_id] = (at, why, c.contract_id)
+                return
+        self.pool[vehicle_id] = day + timedelta(days=self.rng.randint(5, 15))  # repossession, prep
 
     def _swaps(self, day: date) -> None:
         """On a day a vehicle is free, a driver in good standing may move to it (the RFID card goes along)."""
@@ -251,20 +420,23 @@ class _Fleet:
 
     def _may_swap(self, c: credit.Contract, day: date) -> bool:
         """A depot-charging driver (no home charger) three weeks into the contract and the horizon, not about to
-        churn, nothing owed at noon today."""
+        churn, nothing owed nor prepaid at noon today, on an unscripted contract."""
         close = _noon(day)
         churn = c.driver.churn_date
         return (
             not c.driver.has_home_charger
             and c.signed_at.date() + timedelta(days=21) <= day <= self.end - timedelta(days=21)
             and (churn is None or churn > day + timedelta(days=30))
-            and all(at <= close for _, at, _, _, _ in c.payments)
-            and c.paid >= c.installments_due(day) * c.weekly - 0.005
+            and c.script is None
+            and c.cancel_on is None
+            and all(p.at <= close for p in c.payments)
+            # nothing owed and nothing prepaid (the old contract's schedule ends at the close: credit would be lost)
+            and abs(c.paid - c.installments_due(day) * c.weekly) < 0.005
         )
 
     def _swap(self, old: credit.Contract, vehicle_id: str, day: date) -> None:
         """The contract is cancelled (terminated, nothing owed) and a new one signed the same day, same terms."""
-        old.status, old.closed_at = "terminated", _noon(day)
+        old.status, old.closed_at, old.close_reason = "terminated", _noon(day), "vehicle_swap"
         del self.lease[old.vehicle_id]
         self.pool[old.vehicle_id] = day + timedelta(days=self.rng.randint(2, 7))
         del self.pool[vehicle_id]
@@ -580,7 +752,7 @@ class _Fleet:
     def _month_costs(self, day: date) -> None:
         month = day.strftime("%Y-%m")
         month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        active = [v for v in self.vehicles if v.acquired_at.date() <= month_end]
+        active = [v for v in self.vehicles if v.acquired_at.date() <= month_end and not self._gone(v, day)]
         for v in active:
             lines = [("insurance", 2_150.00), ("telematics", 349.00)]
             if day.month == 1 or v.acquired_at.strftime("%Y-%m") == month:
@@ -636,6 +808,7 @@ class _Fleet:
     def run(self, progress: Callable[[str], None] | None) -> dict[str, int]:
         for source in SOURCES:
             (self.out / source).mkdir(parents=True, exist_ok=True)
+        self._back_book_days()
         for i in range(self.c.days):
             day = self.c.start + timedelta(days=i)
             for n in self.acquisitions.get(day, []):
@@ -643,7 +816,7 @@ class _Fleet:
             if day.day == 1 or i == 0:
                 self._month_costs(day)
             self._credit_day(day)
-            fleet = [v for v in self.vehicles if v.acquired_at.date() <= day]
+            fleet = [v for v in self.vehicles if v.acquired_at.date() <= day and not self._gone(v, day)]
             for v in fleet:
                 self._vehicle_day(v, day)
                 self._truth("battery_daily", [v.vehicle_id, day.isoformat(), f"{v.capacity_kwh:.4f}", f"{v.soh:.4f}"])
@@ -666,6 +839,11 @@ class _Fleet:
         for f, _ in self.truth.values():
             f.close()
         return dict(sorted(self.landing.rows.items()))
+
+    def _gone(self, v: VehicleState, day: date) -> bool:
+        """Disposed of before local `day` (the disposal day itself still counts)."""
+        disposed = self.disposed.get(v.vehicle_id)
+        return disposed is not None and lending.local_date(disposed[0]) < day
 
     def _flush_km(self, v: VehicleState, through: date | None) -> None:
         """Write the true km of local dates no later vehicle-day can reach (all of them at the end)."""
@@ -694,7 +872,7 @@ class _Fleet:
                     f"{v.model.nominal_kwh:.2f}",
                     _local(v.acquired_at),
                     f"{v.model.price_mxn:.2f}",
-                    "",
+                    _local(self.disposed[v.vehicle_id][0]) if v.vehicle_id in self.disposed else "",
                 ],
             )
         for p in self.people:
@@ -721,12 +899,7 @@ class _Fleet:
                     "" if c.closed_at is None else _local(c.closed_at),
                 ],
             )
-            for payment_id, at, amount, method, status in c.payments:
-                self.landing.row(
-                    "payments",
-                    at.strftime("%Y-%m"),
-                    [payment_id, c.contract_id, _utc(at), f"{amount:.2f}", self.dirty(method), self.dirty(status), ""],
-                )
+        self._payment_exports()
         f, w = truth_writer(self.out, "drivers.csv", ["driver_id", "latent_risk", "churn_date", "default_date"])
         defaults = {c.driver.driver_id: c.default_date for c in self.contracts if c.default_date}
         for p in self.people:
@@ -738,8 +911,211 @@ class _Fleet:
                 "config": {k: str(v) for k, v in asdict(self.c).items()},
                 "rows": dict(sorted(self.landing.rows.items())),
                 "mess": self.mess,
+                "lending_cases": self.lending_cases,
             },
         )
+
+    # --- payments exports and the lending truth ---------------------------------------------------------
+    def _payment_exports(self) -> None:
+        """The processor's daily exports (lending.plan_exports), a stale copy delivered late, and the truth."""
+        exports = lending.plan_exports(self.contracts, self.start, self.end, self.c.seed, self.no_payment_day)
+        stale = lending.stale_copy(exports)
+        header = SOURCES["payments"].column_names
+        rendered: list[list[object]] = []
+        for export in exports.exports:
+            for payment, contract, state in export.rows:
+                row = [
+                    payment.payment_id,
+                    contract.contract_id,
+                    _utc(payment.at),
+                    f"{payment.amount:.2f}",
+                    self.dirty(payment.method),
+                    self.dirty(state),
+                    _utc(export.cut),
+                ]
+                self.landing.row("payments", export.day.isoformat(), row)
+                if stale is not None and export.day == stale.day:
+                    rendered.append(row)
+        if stale is not None:
+            lending.write_stale_copy(self.out, stale, rendered, header)
+            self.landing.rows["payments"] += len(rendered)
+        self._lending_truth(exports, stale)
+
+    def _lending_truth(self, exports: lending.Exports, stale: lending.Export | None) -> None:
+        cases: list[list[object]] = []
+
+        def case(name: str, day: date | None, detail: str, c: credit.Contract | None = None, **ids: str) -> None:
+            cases.append(
+                [
+                    name,
+                    c.contract_id if c else ids.get("contract_id", ""),
+                    ids.get("payment_id", ""),
+                    ids.get("vehicle_id", c.vehicle_id if c else ""),
+                    ids.get("file", ""),
+                    "" if day is None else day.isoformat(),
+                    detail,
+                ]
+            )
+
+        f, w = truth_writer(self.out, "payment_exports.csv", lending.EXPORT_COLUMNS)
+        for export in exports.exports:
+            note = {
+                "history": "the first export: every payment made before its cut (the back-book's history)",
+                "daily": "payments made or changed since the previous cut"
+                + ("" if export.rows else " (none: no file delivered)"),
+                "covers_two_days": "the previous day's export was skipped: this one covers both days",
+            }[export.kind]
+            w.writerow(
+                [
+                    export.file,
+                    _utc(export.cut),
+                    "" if export.since is None else _utc(export.since),
+                    _utc(export.cut),
+                    len(export.rows),
+                    export.kind,
+                    note,
+                ]
+            )
+        if stale is not None:
+            w.writerow(
+                [
+                    lending.stale_file(stale),
+                    _utc(stale.cut),
+                    "" if stale.since is None else _utc(stale.since),
+                    _utc(stale.cut),
+                    len(stale.rows),
+                    "stale_copy",
+                    f"a stale copy of {stale.file} (same rows, states and exported_at) delivered after the newer "
+                    "exports: every row's newest export is elsewhere or the same",
+                ]
+            )
+        f.close()
+
+        f, w = truth_writer(self.out, "payments.csv", lending.PAYMENT_COLUMNS)
+        for c in self.contracts:
+            for p in sorted(c.payments, key=lambda p: (p.at, p.payment_id)):
+                if p.payment_id in exports.final_file:
+                    reversed_at = p.reversed_at if exports.final_state[p.payment_id] == "reversed" else None
+                    w.writerow(
+                        [
+                            p.payment_id,
+                            c.contract_id,
+                            _utc(p.at),
+                            lending.local_date(p.at).isoformat(),
+                            f"{p.amount:.2f}",
+                            p.method,
+                            exports.final_state[p.payment_id],
+                            "" if reversed_at is None else _utc(reversed_at),
+                            exports.first_file[p.payment_id],
+                            exports.final_file[p.payment_id],
+                        ]
+                    )
+        f.close()
+
+        books = lending.books(self.contracts, exports)
+        f, w = truth_writer(self.out, "lending_contracts.csv", lending.CONTRACT_COLUMNS)
+        for book in books:
+            c = book.contract
+            close = book.close_date
+            due = book.due_count(close) if close else None
+            paid = book.paid_through(close) if close else None
+            owed = None if close is None else max(0, due * round(c.weekly * 100) - paid)  # type: ignore[operator]
+            reached = lending.dpd_180_date(book, self.start, self.end)
+            signed = lending.local_date(c.signed_at)
+            w.writerow(
+                [
+                    c.contract_id,
+                    c.vehicle_id,
+                    c.driver.driver_id,
+                    signed.isoformat(),
+                    c.first_due_date.isoformat(),
+                    str(signed < self.start).lower(),
+                    c.status,
+                    "" if close is None else close.isoformat(),
+                    c.close_reason or "",
+                    "" if due is None else due,
+                    "" if paid is None else f"{paid / 100:.2f}",
+                    "" if owed is None else f"{owed / 100:.2f}",
+                    book.dpd(self.end),
+                    "" if reached is None else reached.isoformat(),
+                ]
+            )
+            if signed < self.start:
+                case("back_book_contract", signed, f"signed {(self.start - signed).days} days before the start", c)
+            if c.close_reason == "repossession" and owed:
+                when = "before the start" if close < self.start else "inside the horizon"  # type: ignore[operator]
+                case(
+                    "repossession_with_arrears",
+                    close,
+                    f"terminated {when} owing {owed / 100:.2f} MXN ({due} installments due by the close, "
+                    f"{paid / 100:.2f} paid); DPD keeps growing after the close",  # type: ignore[operator]
+                    c,
+                )
+            if reached is not None:
+                case("dpd_180", reached, "DPD (days since the oldest unpaid installment fell due) reaches 180", c)
+            if c.close_reason == "early_cancellation":
+                case(
+                    "early_cancellation",
+                    close,
+                    f"terminated {(close - signed).days} days after signing, before the first due date "  # type: ignore[operator]
+                    f"{c.first_due_date}; nothing owed",
+                    c,
+                )
+            if c.close_reason == "vehicle_swap":
+                case("vehicle_swap_cancellation", close, "terminated with nothing owed: the driver moved vehicle", c)
+            if c.close_reason == "early_payoff":
+                payoff = c.payments[-1]
+                case(
+                    "early_payoff",
+                    close,
+                    f"paid off {payoff.amount:.2f} MXN in one payment, {c.term_weeks - due} of "  # type: ignore[operator]
+                    f"{c.term_weeks} installments before the term; status completed, closed_at that day",
+                    c,
+                    payment_id=payoff.payment_id,
+                    file=exports.first_file.get(payoff.payment_id, ""),
+                )
+        paid_days = {lending.local_date(p.at) for c in self.contracts for p in c.payments}
+        day = self.start
+        while day <= self.end:
+            if day not in paid_days:
+                case("no_payment_day", day, "no payment of any status is dated on this local day, across the book")
+            day += timedelta(days=1)
+        if exports.skipped_day is not None:
+            covering = exports.skipped_day + timedelta(days=1)
+            case(
+                "export_skipped",
+                exports.skipped_day,
+                f"no export for this day: payments/{covering}.csv covers it and {covering}",
+                file=f"payments/{covering}.csv",
+            )
+        if exports.reversal is not None:
+            p, c = exports.reversal
+            case(
+                "reversal_in_later_export",
+                lending.local_date(p.reversed_at),  # type: ignore[arg-type]
+                f"exported as succeeded in {exports.first_file[p.payment_id]}, re-listed as reversed in "
+                f"{exports.final_file[p.payment_id]} (final: reversed)",
+                c,
+                payment_id=p.payment_id,
+                file=exports.final_file[p.payment_id],
+            )
+            if stale is not None:
+                case(
+                    "stale_export_redelivered",
+                    lending.local_date(stale.cut),
+                    f"a stale copy of {stale.file} (exported_at {_utc(stale.cut)}, {p.payment_id} still succeeded) "
+                    f"delivered after {exports.final_file[p.payment_id]}; the newest exported_at wins: "
+                    f"{p.payment_id} is reversed",
+                    c,
+                    payment_id=p.payment_id,
+                    file=lending.stale_file(stale),
+                )
+        for vehicle_id, (at, why, contract_id) in sorted(self.disposed.items()):
+            case("vehicle_disposed", lending.local_date(at), why, contract_id=contract_id, vehicle_id=vehicle_id)
+        f, w = truth_writer(self.out, "lending_cases.csv", lending.CASE_COLUMNS)
+        w.writerows(cases)
+        f.close()
+        self.lending_cases = {name: sum(1 for row in cases if row[0] == name) for name in LENDING_CASES}
 
 
 def generate_fleet(config: FleetConfig, out: Path, progress: Callable[[str], None] | None = None) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from lafa.simulate import world
 
@@ -73,6 +74,22 @@ class Person:
     has_home_charger: bool
 
 
+class Payment(NamedTuple):
+    payment_id: str
+    at: datetime  # UTC, when it was made (and first exported)
+    amount: float
+    method: str
+    status: str  # final status: succeeded, failed, reversed
+    reversed_at: datetime | None = None  # UTC: a reversed payment was "succeeded" until then
+
+
+# Scripted contracts (docs/generator.md, "Lending cases"): pay every installment in full on its due date until
+# `stops_paying` (never, if None); an early payoff pays the whole balance on `payoff_on`.
+DPD_180 = "dpd_180"  # back-book: stops paying so that, repossessed, its DPD reaches 180 inside the horizon
+PAYOFF = "early_payoff"  # back-book: pays off in full on a day inside the horizon
+REPOSSESSION = "repossession"  # back-book: stops paying so that it is repossessed inside the horizon
+
+
 @dataclass
 class Contract:
     contract_id: str
@@ -89,7 +106,12 @@ class Contract:
     paid: float = 0.0  # succeeded payments so far
     stressed_until: date | None = None
     default_date: date | None = None
-    payments: list[tuple[str, datetime, float, str, str]] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    script: str | None = None  # DPD_180, PAYOFF, REPOSSESSION: pays on time (until stops_paying)
+    stops_paying: date | None = None  # installments due on or after it are never paid
+    payoff_on: date | None = None  # the day the whole balance is paid (early payoff)
+    cancel_on: date | None = None  # cancelled that day, before the first due date (early cancellation)
+    close_reason: str | None = None  # early_payoff, repossession, early_cancellation, vehicle_swap, completed
 
     def installments_due(self, day: date) -> int:
         if day < self.first_due_date:
@@ -168,11 +190,31 @@ def activity(person: Person, day: date, rng: random.Random) -> float:
     return 1.0
 
 
-def pay_week(c: Contract, due: date, rng: random.Random, next_id: list[int]) -> None:
-    """The driver's response to the installment due on `due` (payments land on or after it)."""
+def pay_week(
+    c: Contract,
+    due: date,
+    rng: random.Random,
+    next_id: list[int],
+    outage: date | None = None,
+    force_reversal: bool = False,
+) -> Payment | None:
+    """The driver's response to the installment due on `due` (payments land on or after it; one that would land on
+    the `outage` day, when the processor takes none, lands the day after). `force_reversal`: a succeeded payment is
+    reversed later. Returns the payment made (not a declined first card attempt), if any."""
     person = c.driver
+    if c.stops_paying is not None and due >= c.stops_paying:
+        return None
+    if c.script is not None:  # scripted: the installment in full, on its due date (or the day after), by SPEI
+        day = due + timedelta(days=1) if due == outage else due
+        local = datetime(day.year, day.month, day.day, rng.randint(9, 20), rng.randint(0, 59))
+        at = local + timedelta(hours=6, seconds=rng.randint(0, 59))
+        next_id[0] += 1
+        payment = Payment(f"pay_{next_id[0]:07d}", at, round(c.weekly, 2), "spei", "succeeded")
+        c.payments.append(payment)
+        c.paid += payment.amount
+        return payment
     if person.churn_date is not None and due >= person.churn_date:
-        return
+        return None
     if c.stressed_until is None or due > c.stressed_until:
         c.stressed_until = due + timedelta(weeks=rng.randint(2, 6)) if rng.random() < 0.08 * person.risk * 3 else None
     stressed = c.stressed_until is not None and due <= c.stressed_until
@@ -188,8 +230,10 @@ def pay_week(c: Contract, due: date, rng: random.Random, next_id: list[int]) -> 
         amount = round(c.weekly * rng.uniform(0.3, 0.8), 2)
         late_days = rng.randint(0, 4)
     else:
-        return
+        return None
     day = due + timedelta(days=late_days)
+    if day == outage:
+        day += timedelta(days=1)
     if rng.random() < 0.1:
         local = datetime(day.year, day.month, day.day, 23, rng.randint(0, 59))  # just before local midnight
     else:
@@ -199,10 +243,19 @@ def pay_week(c: Contract, due: date, rng: random.Random, next_id: list[int]) -> 
     if method == "card" and rng.random() < world.CARD_FAILED_FIRST_RATE:
         next_id[0] += 1
         c.payments.append(
-            (f"pay_{next_id[0]:07d}", at - timedelta(minutes=rng.randint(5, 90)), round(amount, 2), "card", "failed")
+            Payment(
+                f"pay_{next_id[0]:07d}", at - timedelta(minutes=rng.randint(5, 90)), round(amount, 2), "card", "failed"
+            )
         )
-    status = "reversed" if rng.random() < world.PAYMENT_REVERSED_RATE else "succeeded"
+    reversed_at = None
+    if rng.random() < world.PAYMENT_REVERSED_RATE or force_reversal:
+        # succeeded first (exported so), reversed days later (a chargeback, a returned transfer)
+        reversed_at = at + timedelta(days=rng.uniform(*world.REVERSAL_AFTER_DAYS))
     next_id[0] += 1
-    c.payments.append((f"pay_{next_id[0]:07d}", at, round(amount, 2), method, status))
-    if status == "succeeded":
+    payment = Payment(
+        f"pay_{next_id[0]:07d}", at, round(amount, 2), method, "succeeded" if reversed_at is None else "reversed"
+    )
+    c.payments.append(payment._replace(reversed_at=reversed_at))
+    if reversed_at is None:
         c.paid += round(amount, 2)
+    return c.payments[-1]

@@ -100,6 +100,15 @@ DC_ONLY_MONTH_RATE = 0.15  # vehicle-months charged only on public DC fast charg
 # Credit behaviour
 CARD_FAILED_FIRST_RATE = 0.2  # a card payment is declined first, then retried
 PAYMENT_REVERSED_RATE = 0.005
+REVERSAL_AFTER_DAYS = (2.0, 10.0)  # a reversed payment is reversed this long after it was made
 VEHICLE_SWAP_RATE = 0.06  # per day a vehicle is free: a depot-charging driver in good standing moves to it
 TERMINATION_DPD = 45  # a contract this many days past due is terminated and the vehicle repossessed
+
+# Lending cases (docs/generator.md, "Lending cases")
+BACK_BOOK_SHARE = 0.5  # of the day-0 fleet: leased before the start (at least 3 vehicles, the scripted contracts)
+BACK_BOOK_DAYS = (30, 300)  # how long before the start an unscripted back-book vehicle became free to lease
+EARLY_CANCEL_RATE = 0.03  # of contracts signed in the horizon: cancelled 1-5 days after signing (the first always)
+EARLY_PAYOFF_RATE = 0.001  # per due date of a low-risk driver (risk < 0.2): pays the whole balance that day
+REPOSSESSED_SOLD_RATE = 0.25  # a repossessed vehicle is sold 3-10 days later instead of leased again
+EXPORT_CUT_LOCAL_HOUR = 6  # the processor cuts the day's payments export at ~06:00 local the next morning
 PREVENTIVE_INTERVAL_KM = 15_000

@@ -500,3 +500,207 @@ def test_a_vehicle_has_an_ac_only_and_a_dc_only_month_with_qualifying_sessions(d
             if gains[(*key, only)] >= 3:
                 qualifying[m["vehicle_id"]].add(only)
     assert [v for v, modes in qualifying.items() if modes == {"ac", "dc"}]
+
+
+# --- lending cases and the payments exports of the default fleet (docs/generator.md, "Lending cases") ----------
+
+
+def _local_date(at: str) -> date:
+    return (_ts(at) - timedelta(hours=6)).date()
+
+
+@pytest.fixture(scope="module")
+def exports(default_landing: Path) -> dict[str, list[dict[str, str]]]:
+    """payments/<file name> -> its rows, every export file as delivered."""
+    out = {}
+    for path in sorted((default_landing / "payments").glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as f:
+            out[path.name] = list(csv.DictReader(f))
+    return out
+
+
+@pytest.fixture(scope="module")
+def newest(exports: dict[str, list[dict[str, str]]]) -> dict[str, dict[str, str]]:
+    """Each payment's row in the export with the newest exported_at (what staging must keep)."""
+    best: dict[str, dict[str, str]] = {}
+    for rows in exports.values():
+        for r in rows:
+            kept = best.get(r["payment_id"])
+            if kept is None or _ts(r["exported_at"]) > _ts(kept["exported_at"]):
+                best[r["payment_id"]] = r
+    return best
+
+
+def _cases(root: Path) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in _truth(root, "lending_cases"):
+        out[r["case"]].append(r)
+    return out
+
+
+def test_the_default_fleet_holds_every_lending_case_and_the_doc_lists_it(default_landing: Path) -> None:
+    counts = json.loads((default_landing / "_truth" / "manifest.json").read_text())["lending_cases"]
+    doc = (Path(__file__).parents[2] / "docs" / "generator.md").read_text(encoding="utf-8")
+    assert {k: n for k, n in counts.items() if n < 1} == {}
+    assert [k for k in counts if f"`{k}`" not in doc] == []
+    cases = _cases(default_landing)
+    assert {k: len(v) for k, v in cases.items()} == counts
+    for name in ("lending_cases", "lending_contracts", "payments", "payment_exports"):
+        assert f"`{name}.csv`" in doc
+
+
+def test_payments_are_daily_exports_with_one_cut_each(
+    default_landing: Path, exports: dict[str, list[dict[str, str]]]
+) -> None:
+    truth = {r["file"]: r for r in _truth(default_landing, "payment_exports")}
+    start, end = date(2026, 6, 1), date(2026, 8, 29)
+    dated = sorted(name for name in exports if not name.startswith("resent_"))
+    assert dated[0] == "2026-05-31.csv" and dated[-1] == f"{end}.csv"  # the history export, then one a day
+    for name, rows in exports.items():
+        assert rows, name  # an export with nothing in it is not delivered
+        cuts = {r["exported_at"] for r in rows}
+        assert len(cuts) == 1, name
+        cut = _ts(cuts.pop())
+        assert len({r["payment_id"] for r in rows}) == len(rows), name  # a key once per file
+        t = truth[f"payments/{name}"]
+        assert _ts(t["exported_at"]) == cut and int(t["rows"]) == len(rows)
+        if name.startswith("resent_"):
+            continue
+        day = date.fromisoformat(name[:10])
+        # cut at ~06:00 local the morning after the day it covers (12:00-12:20 UTC)
+        assert (
+            day + timedelta(days=1) == (cut - timedelta(hours=6)).date()
+            and 12 * 60 <= cut.hour * 60 + cut.minute <= 12 * 60 + 20
+        )
+        since = _ts(t["covers_from"]) if t["covers_from"] else None
+        for r in rows:
+            made = _ts(r["paid_at"])
+            assert made <= cut and (since is None or made > since or r["status"].strip().lower() == "reversed")
+    skipped = [r for r in _truth(default_landing, "lending_cases") if r["case"] == "export_skipped"]
+    assert len(skipped) == 1
+    gap = date.fromisoformat(skipped[0]["date"])
+    assert start < gap < end and f"{gap}.csv" not in exports
+    covering = exports[f"{gap + timedelta(days=1)}.csv"]
+    assert {_local_date(r["paid_at"]) for r in covering} >= {gap, gap + timedelta(days=1)}
+
+
+def test_a_reversal_arrives_in_a_later_export_and_a_stale_copy_comes_after_it(
+    default_landing: Path, exports: dict[str, list[dict[str, str]]], newest: dict[str, dict[str, str]]
+) -> None:
+    cases = _cases(default_landing)
+    (reversal,) = cases["reversal_in_later_export"]
+    (stale,) = cases["stale_export_redelivered"]
+    payment_id = reversal["payment_id"]
+    listed = {
+        name: r["status"].strip().lower()
+        for name, rows in exports.items()
+        for r in rows
+        if r["payment_id"] == payment_id
+    }
+    final = reversal["file"].removeprefix("payments/")
+    resent = stale["file"].removeprefix("payments/")
+    first = next(name for name in sorted(listed) if not name.startswith("resent_"))
+    assert listed == {first: "succeeded", final: "reversed", resent: "succeeded"}
+    assert first < final < resent  # the stale copy sorts (and loads) after the newer export
+    assert exports[resent][0]["exported_at"] == exports[first][0]["exported_at"]
+    assert sorted(map(tuple, (r.values() for r in exports[resent]))) == sorted(
+        map(tuple, (r.values() for r in exports[first]))
+    )
+    assert (default_landing / "payments" / resent).read_bytes() != (default_landing / "payments" / first).read_bytes()
+    # the truth's final state of every payment is its newest export's
+    truth = {r["payment_id"]: r for r in _truth(default_landing, "payments")}
+    assert set(truth) == set(newest)
+    for payment_id, r in newest.items():
+        assert r["status"].strip().lower() == truth[payment_id]["status"], payment_id
+    assert truth[reversal["payment_id"]]["final_file"] == reversal["file"]
+
+
+def _dpd(contract: dict[str, str], paid: list[tuple[date, float]], day: date) -> int:
+    """docs/lending.md, independently: installments due on or before the close date, FIFO by payment date."""
+    weekly = round(float(contract["weekly_payment_mxn"]) * 100)
+    first_due = date.fromisoformat(contract["first_due_date"])
+    closed = _local_date(contract["closed_at"]) if contract["closed_at"] else None
+    last = min(day, closed) if closed else day
+    due = 0 if last < first_due else min(int(contract["term_weeks"]), (last - first_due).days // 7 + 1)
+    covered = sum(round(a * 100) for d, a in paid if d <= day) // weekly
+    return 0 if covered >= due else (day - (first_due + timedelta(weeks=covered))).days
+
+
+def test_lending_cases_are_what_the_landing_files_say(
+    default_landing: Path, newest: dict[str, dict[str, str]], feed: duckdb.DuckDBPyConnection
+) -> None:
+    start, end = date(2026, 6, 1), date(2026, 8, 29)
+    contracts = {r["contract_id"]: r for r in _csv(default_landing, "lto_contracts")}
+    paid: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    any_payment_days = set()
+    for r in newest.values():
+        any_payment_days.add(_local_date(r["paid_at"]))
+        if r["status"].strip().lower() == "succeeded":
+            paid[r["contract_id"]].append((_local_date(r["paid_at"]), float(r["amount_mxn"])))
+    cases = _cases(default_landing)
+
+    back_book = {r["contract_id"] for r in cases["back_book_contract"]}
+    assert back_book == {c for c, r in contracts.items() if _local_date(r["signed_at"]) < start}
+    assert len(back_book) >= 3 and all(paid[c] for c in back_book)  # a payment history before the start
+    assert feed.execute("select count(*) from readings where read_at < '2026-06-01 06:00:00'").fetchall() == [(0,)]
+
+    for r in cases["repossession_with_arrears"]:
+        c = contracts[r["contract_id"]]
+        closed = _local_date(c["closed_at"])
+        assert (c["status"].strip().lower(), closed.isoformat()) == ("terminated", r["date"])
+        assert _dpd(c, paid[r["contract_id"]], closed) >= 45
+    assert any(r["date"] < start.isoformat() for r in cases["repossession_with_arrears"])
+    assert any(r["date"] >= start.isoformat() for r in cases["repossession_with_arrears"])
+    for r in cases["dpd_180"]:
+        c, day = contracts[r["contract_id"]], date.fromisoformat(r["date"])
+        assert start <= day <= end and c["status"].strip().lower() == "terminated"
+        assert (_dpd(c, paid[r["contract_id"]], day - timedelta(days=1)), _dpd(c, paid[r["contract_id"]], day)) == (
+            179,
+            180,
+        )
+    for r in cases["early_cancellation"]:
+        c = contracts[r["contract_id"]]
+        assert c["status"].strip().lower() == "terminated" and not paid[r["contract_id"]]
+        assert start <= _local_date(c["closed_at"]) < date.fromisoformat(c["first_due_date"])
+    for r in cases["early_payoff"]:
+        c = contracts[r["contract_id"]]
+        value = round(float(c["weekly_payment_mxn"]) * 100) * int(c["term_weeks"])
+        assert c["status"].strip().lower() == "completed" and _local_date(c["closed_at"]).isoformat() == r["date"]
+        assert sum(round(a * 100) for _, a in paid[r["contract_id"]]) == value
+        assert _local_date(newest[r["payment_id"]]["paid_at"]).isoformat() == r["date"]
+        term_end = date.fromisoformat(c["first_due_date"]) + timedelta(weeks=int(c["term_weeks"]) - 1)
+        assert date.fromisoformat(r["date"]) < term_end
+    for r in cases["no_payment_day"]:
+        assert date.fromisoformat(r["date"]) not in any_payment_days
+
+    vehicles = {r["vehicle_id"]: r for r in _csv(default_landing, "vehicles")}
+    disposed = {v: _ts(r["disposed_at"]) for v, r in vehicles.items() if r["disposed_at"]}
+    assert {r["vehicle_id"]: r["date"] for r in cases["vehicle_disposed"]} == {
+        v: _local_date(r["disposed_at"]).isoformat() for v, r in vehicles.items() if r["disposed_at"]
+    }
+    for vehicle, at in disposed.items():
+        last = feed.execute("select max(read_at) from readings where vehicle_id = ?", [vehicle]).fetchall()[0][0]
+        assert last is None or last < at.replace(tzinfo=None)
+        assert all(_ts(c["signed_at"]) < at for c in contracts.values() if c["vehicle_id"] == vehicle)
+
+
+def test_a_fleet_past_today_loads_with_lafa_now(tmp_path: Path) -> None:
+    """docs/generator.md: a horizon past today (and past the last FX month, 2026-12) loads with LAFA_NOW set."""
+    import subprocess
+    import sys
+
+    from conftest import REPO, isolated_warehouse
+
+    wh = isolated_warehouse(tmp_path)
+    env = dict(wh.env, LAFA_NOW="2027-02-01T00:00:00Z")
+    args = ["--vehicles", "2", "--days", "20", "--start", "2026-12-20", "--out", str(wh.landing)]
+    generated = subprocess.run(
+        [sys.executable, "-m", "lafa.cli", "generate", *args], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert generated.returncode == 0 and "warning" not in generated.stderr, generated.stderr
+    loaded = subprocess.run(
+        [sys.executable, "-m", "lafa.cli", "load", str(wh.landing)], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert wh.query("select count(*) from raw._quarantine where reason like '%in the future%'") == [(0,)]
+    assert wh.query("select max(event_time)::date from raw.telematics")[0][0] >= date(2027, 1, 1)
