@@ -6,7 +6,8 @@ home session seen only by telematics, two work orders (one on v3 after its dispo
 reference below reads the seeds' CSV files and applies the rules in Python (never the SQL): months from the first
 month with activity, active = acquired by month end and not disposed before month start, prices valid on the date
 or month they price, FX carried at most two months, shared amounts split evenly to the centavo by vehicle_id.
-A second build costs months past the seeds and must fail naming each month and seed.
+Builds on copies of the warehouse cost months past the seeds, end a tariff before a session and dispose of every
+vehicle: each must fail naming the month and the seed (or the month left without vehicles).
 """
 
 from __future__ import annotations
