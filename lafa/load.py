@@ -4,7 +4,8 @@ A file is identified by its source and the sha256 of its bytes (of its content, 
 landing file) and loaded at most once; a landing file already logged under the same name, size and modification
 time is skipped without being read. Parsing is Python (csv / line splitting, so any byte sequence is survivable);
 the row checks of `lafa.contract` run as one SQL statement in DuckDB (a key seen twice in one file is a row check
-too: a window count over the key); the good rows, the quarantined rows and the load-log row are committed together.
+too: the duplicated keys counted and joined back); the good rows, the quarantined rows and the load-log row are
+committed together.
 `LAFA_NOW` (an ISO-8601 timestamp with offset) replaces the clock of the "in the future" checks (docs/loader.md).
 """
 
@@ -395,13 +396,18 @@ def _check(column: Column) -> list[str]:
 
 def _csv_sql(source: Source) -> str:
     checks = [check for column in source.columns for check in _check(column)]
-    if source.key:  # every row of a key seen twice in this file (a window count in the same pass)
-        key = f"nullif(trim({source.key}), '')"
-        checks.append(
-            f"case when {key} is not null and count(*) over (partition by {key}) > 1"
-            f" then 'duplicate {source.key} in file (' || count(*) over (partition by {key}) || ' rows)' end"
-        )
-    return f"select *, coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), '')) as _reason from batch"
+    if not source.key:
+        reason = f"coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), ''))"
+        return f"select *, {reason} as _reason from batch"
+    # Every row of a key seen twice in this file, in the same statement: the keys counted more than once (a hash
+    # aggregate) joined back. Measured on 349k trips rows: +0.25 s over the checks alone, a window count +0.7 s.
+    key = f"nullif(trim({source.key}), '')"
+    checks.append(f"case when _dup._rows > 1 then 'duplicate {source.key} in file (' || _dup._rows || ' rows)' end")
+    return (
+        f"select batch.*, coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), '')) as _reason"
+        f" from batch left join (select {key} as _key, count(*) as _rows from batch where {key} is not null"
+        f" group by 1 having count(*) > 1) as _dup on _dup._key = {key}"
+    )
 
 
 def _json_shape(fields: tuple[tuple[str, str, str, bool], ...]) -> str:
