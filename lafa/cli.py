@@ -54,7 +54,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _clock() -> date | None:
     """The date of `LAFA_NOW` (the loader's clock override), None when unset."""
-    from lafa.validate import load_clock
+    from lafa.clock import load_clock
 
     now = load_clock()
     return None if now is None else now.date()

@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from lafa import validate
+from lafa.clock import load_clock
 from lafa.contract import (
     SOURCES,
     TELEMATICS_FIELDS,
@@ -46,7 +47,7 @@ FUTURE_TOLERANCE = "interval 10 minutes"
 def _now_sql() -> str:
     """The clock of the future checks: now(), or `LAFA_NOW` (a documented override, e.g. to load a fleet generated
     past today's date)."""
-    now = validate.load_clock()
+    now = load_clock()
     return "now()" if now is None else f"cast('{now.isoformat()}' as timestamptz)"
 
 

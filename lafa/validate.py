@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from lafa.clock import load_clock
 from lafa.contract import TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS, TELEMATICS_RANGES, Column, Source
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -191,21 +192,6 @@ def missing_columns(source: Source, header: list[str]) -> list[str]:
         return []
     missing = set(result.result.get("details", {}).get("mismatched", {}).get("missing", required))
     return [c for c in required if c in missing]
-
-
-def load_clock() -> dt.datetime | None:
-    """`LAFA_NOW` as an aware datetime (the loader's clock for "in the future"), None when unset: the real clock.
-    For fleets generated past today's date (docs/generator.md); a value without an offset is an error."""
-    text = os.environ.get("LAFA_NOW", "").strip()
-    if not text:
-        return None
-    try:
-        now = dt.datetime.fromisoformat(text)
-    except ValueError:
-        now = None
-    if now is None or now.tzinfo is None:
-        raise ValueError(f"LAFA_NOW must be an ISO-8601 timestamp with an offset, e.g. 2027-03-01T00:00:00Z: {text!r}")
-    return now.astimezone(dt.UTC)
 
 
 def row_failures(source: Source, frame: pd.DataFrame) -> dict[int, str]:
