@@ -1,12 +1,22 @@
-{#- Keep one row per key: the one from the latest load (files are snapshots of current state). -#}
-{% macro latest_loaded(relation, key) -%}
+{#- Keep one row per key of a snapshot source (files are exports of current state): the row of the newest export.
+    An export's time is its exported_at when the source carries one (a column holding an ISO-8601 text, one value
+    per file: the loader rejects a file with two), else the file's load time; ties (same export) go to the latest
+    load, then file and line. An older export loaded later never overrides a newer one. Two rows of one key in
+    one file never reach here: the loader quarantines them. -#}
+{% macro latest_loaded(relation, key, exported_at=none) -%}
     select *
     from (
         select
             *,
             row_number() over (
                 partition by {{ key }}
-                order by _loaded_at desc, _file desc, _row_number desc
+                order by
+                    {% if exported_at -%}
+                        coalesce({{ parse_utc_timestamp(clean_text(exported_at)) }}, _loaded_at) desc,
+                    {% endif -%}
+                    _loaded_at desc,
+                    _file desc,
+                    _row_number desc
             ) as _load_rank
         from {{ relation }}
     ) as ranked

@@ -1,10 +1,11 @@
--- Portfolio outstanding = sum of the outstanding of active contracts, every day (no day missing on either side).
+-- Portfolio outstanding = sum of the outstanding of contracts in the portfolio, every day (no day missing on
+-- either side).
 with contracts as (
     select
         as_of_date,
         sum(outstanding_mxn) as outstanding_mxn
     from {{ ref('fct_lto_contract_daily') }}
-    where is_active
+    where is_in_portfolio
     group by 1
 )
 

@@ -18,9 +18,9 @@ _spec.loader.exec_module(check)
 
 # mart -> (replacement for its last line `select * from final`, what the check must say)
 INJECTIONS = {
-    "fct_lto_portfolio_daily": ("select *, active_contracts::int as x from final", "`::` cast"),
+    "fct_lto_portfolio_daily": ("select *, contracts_in_portfolio::int as x from final", "`::` cast"),
     "dim_drivers": ("select *, date_trunc('day', onboarded_date) as x from final", "with the unit first"),
-    "rpt_lto_roll_rates": ("select *, list_agg(to_bucket) over () as x from final", "function list_agg()"),
+    "rpt_lto_roll_rates": ("select *, list_agg(to_state) over () as x from final", "function list_agg()"),
     "fct_data_platform_cost_monthly": ("select *, epoch(cost_month) as x from final", "function epoch()"),
     "dim_vehicles": ("select * exclude (vin) from final", "`* exclude`"),
 }
@@ -45,7 +45,7 @@ select vehicle_id, recorded_at from {{ ref('stg_telematics__vehicle_stats') }}
 @pytest.mark.parametrize(("mart", "injection"), INJECTIONS.items(), ids=list(INJECTIONS))
 def test_each_construct_alone_is_a_problem(mart: str, injection: tuple[str, str]) -> None:
     select, message = injection
-    sql = f"with final as (select 1 as active_contracts) {select}"
+    sql = f"with final as (select 1 as contracts_in_portfolio) {select}"
     assert any(message in problem for problem in check.problems(sql)), check.problems(sql)
 
 

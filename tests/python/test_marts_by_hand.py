@@ -55,9 +55,10 @@ def reference_contract_days() -> dict[tuple[str, date], tuple]:
     for cid, (signed_at, first_due, term, weekly, closed_at) in CONTRACTS.items():
         signed = datetime.fromisoformat(signed_at).astimezone(CDMX).date()
         closed = datetime.fromisoformat(closed_at).astimezone(CDMX).date() if closed_at else None
-        dues = [first_due + timedelta(weeks=k) for k in range(term)]
-        remaining = [weekly] * term
-        paid_off: list[date | None] = [None] * term
+        # installments after the close date never fall due
+        dues = [d for d in (first_due + timedelta(weeks=k) for k in range(term)) if closed is None or d <= closed]
+        remaining = [weekly] * len(dues)
+        paid_off: list[date | None] = [None] * len(dues)
         paid_on: list[tuple[date, Decimal]] = []
         for _, _, paid_at, amount, _ in sorted(
             (p for p in PAYMENTS if p[1] == cid and p[4] == "succeeded"), key=lambda p: (p[2], p[0])
@@ -65,7 +66,7 @@ def reference_contract_days() -> dict[tuple[str, date], tuple]:
             day = datetime.fromisoformat(paid_at.replace("Z", "+00:00")).astimezone(CDMX).date()
             paid_on.append((day, Decimal(amount)))
             money = Decimal(amount)
-            for k in range(term):
+            for k in range(len(dues)):
                 if money and remaining[k]:
                     take = min(money, remaining[k])
                     remaining[k] -= take
@@ -73,17 +74,21 @@ def reference_contract_days() -> dict[tuple[str, date], tuple]:
                     if not remaining[k]:
                         paid_off[k] = day
         t = signed
+        arrears_at_close = None
         while t <= AS_OF:
             paid = sum((a for d, a in paid_on if d <= t), Decimal("0"))
-            unpaid_due = [dues[k] for k in range(term) if dues[k] <= t and (paid_off[k] is None or paid_off[k] > t)]
+            unpaid_due = [d for d, off in zip(dues, paid_off, strict=True) if d <= t and (off is None or off > t)]
             dpd = (t - unpaid_due[0]).days if unpaid_due else 0
-            due = weekly * sum(1 for d in dues if d <= t)
+            arrears = max(weekly * sum(1 for d in dues if d <= t) - paid, Decimal("0"))
+            if t == closed:
+                arrears_at_close = arrears
             out[(cid, t)] = (
                 dpd,
-                max(due - paid, Decimal("0")),
+                arrears,
                 max(weekly * term - paid, Decimal("0")),
                 paid,
-                closed is None or closed >= t,
+                # terminated (all closed contracts here are): stays in the portfolio when it closed with arrears
+                closed is None or closed >= t or bool(arrears_at_close),
             )
             t += timedelta(days=1)
     return out
@@ -195,7 +200,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 def test_contract_days_match_the_reference_to_the_centavo(built: Warehouse) -> None:
     expected = reference_contract_days()
     rows = built.query(
-        "select contract_id, as_of_date, dpd, arrears_mxn, outstanding_mxn, paid_to_date_mxn, is_active "
+        "select contract_id, as_of_date, dpd, arrears_mxn, outstanding_mxn, paid_to_date_mxn, is_in_portfolio "
         "from marts.fct_lto_contract_daily"
     )
     actual = {(r[0], r[1]): tuple(r[2:]) for r in rows}
@@ -205,7 +210,9 @@ def test_contract_days_match_the_reference_to_the_centavo(built: Warehouse) -> N
     # spot checks a human can verify from the payment list
     assert expected[("c_late", date(2026, 1, 12))][0] == 0  # 23:30 local payment on the due date
     assert expected[("c_late", date(2026, 2, 13))][0] == 25  # installment 2 (due Jan 19) still partly unpaid
-    assert expected[("c_terminated", date(2026, 2, 21))][4] is False
+    # repossessed on Feb 20 with arrears: still in the portfolio, DPD aging from installment 2 (Jan 19)
+    assert expected[("c_terminated", date(2026, 2, 21))][4] is True
+    assert expected[("c_terminated", AS_OF)][0] == (AS_OF - date(2026, 1, 19)).days
 
 
 def test_vehicle_day_from_known_pings(built: Warehouse) -> None:
@@ -239,7 +246,7 @@ def test_portfolio_par_matches_the_reference(built: Warehouse) -> None:
     rows = {
         r[0]: r[1:]
         for r in built.query(
-            "select as_of_date, active_contracts, outstanding_mxn, par_7, par_30, par_60, par_90 "
+            "select as_of_date, contracts_in_portfolio, outstanding_mxn, par_7, par_30, par_60, par_90 "
             "from marts.fct_lto_portfolio_daily"
         )
     }

@@ -1,8 +1,12 @@
+{#- One row per LTO contract and local date from signature to the as-of date: its state at the end of the day
+    (the rules live in int_lending__contract_days; the bucket rule in the dpd_bucket macro). -#}
 with contract_days as (
     select
         contract_id,
         date_day,
-        is_active,
+        is_in_portfolio,
+        exit_state,
+        written_off_mxn,
         dpd,
         oldest_unpaid_due_date,
         installments_paid,
@@ -25,7 +29,10 @@ final as (
         due_to_date_mxn,
         installments_paid,
         oldest_unpaid_due_date,
-        is_active
+        is_in_portfolio,
+        exit_state,
+        written_off_mxn,
+        {{ lending_as_of_date() }} as data_through_date
     from contract_days
 )
 

@@ -1,6 +1,7 @@
-{#- Each contract at the end of each ISO week (local Sunday, or the as-of date in the current week): the
-    snapshot that vintages, roll rates and the credit-risk features read. weeks_on_book counts ISO weeks
-    from the signing week (0), so it is unique per contract even in a partial last week. -#}
+{#- Each contract at the end of each ISO week (local Sunday, or the as-of date in a partial current week, flagged by
+    is_complete_week): the snapshot that roll rates and the credit-risk features read. weeks_on_book counts ISO
+    weeks from the signing week (0), so it is unique per contract even in a partial last week. portfolio_state is
+    the DPD bucket while in the portfolio, else the exit state (completed, cancelled, written_off). -#}
 with contract_days as (
     select
         contract_id,
@@ -11,7 +12,8 @@ with contract_days as (
         outstanding_mxn,
         paid_to_date_mxn,
         due_to_date_mxn,
-        is_active
+        is_in_portfolio,
+        exit_state
     from {{ ref('fct_lto_contract_daily') }}
 ),
 
@@ -40,7 +42,10 @@ snapshots as (
         contract_days.outstanding_mxn,
         contract_days.paid_to_date_mxn,
         contract_days.due_to_date_mxn,
-        contract_days.is_active
+        contract_days.is_in_portfolio,
+        contract_days.exit_state,
+        case when contract_days.is_in_portfolio then contract_days.dpd_bucket else contract_days.exit_state end
+            as portfolio_state
     from contract_days
     cross join calendar_end
     where
@@ -53,6 +58,7 @@ final as (
         snapshots.contract_id,
         snapshots.week_start,
         snapshots.snapshot_date,
+        {{ days_from_to('snapshots.week_start', 'snapshots.snapshot_date') }} = 6 as is_complete_week,
         cast(
             {{ days_from_to(week_start('contracts.signed_date'), 'snapshots.week_start') }} / 7
             as {{ dbt.type_int() }}
@@ -71,9 +77,13 @@ final as (
             snapshots.due_to_date_mxn - coalesce(lag(snapshots.due_to_date_mxn) over contract_weeks, 0)
             as {{ type_money() }}
         ) as due_in_week_mxn,
-        lag(snapshots.dpd_bucket) over contract_weeks as previous_dpd_bucket,
-        lag(snapshots.is_active) over contract_weeks as was_active_previous_week,
-        snapshots.is_active
+        snapshots.is_in_portfolio,
+        snapshots.exit_state,
+        snapshots.portfolio_state,
+        lag(snapshots.portfolio_state) over contract_weeks as previous_portfolio_state,
+        lag(snapshots.outstanding_mxn) over contract_weeks as previous_outstanding_mxn,
+        lag(snapshots.is_in_portfolio) over contract_weeks as was_in_portfolio_previous_week,
+        {{ lending_as_of_date() }} as data_through_date
     from snapshots
     inner join contracts on snapshots.contract_id = contracts.contract_id
     window contract_weeks as (partition by snapshots.contract_id order by snapshots.week_start)

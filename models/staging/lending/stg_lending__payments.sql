@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_loaded(source('lending', 'payments'), 'payment_id') }}
+    {{ latest_loaded(source('lending', 'payments'), 'payment_id', exported_at='exported_at') }}
 ),
 
 final as (
@@ -11,7 +11,9 @@ final as (
         {{ local_date(parse_utc_timestamp('paid_at')) }} as paid_date,
         cast(amount_mxn as {{ type_money() }}) as amount_mxn,
         {{ clean_category('method') }} as method,
-        {{ clean_category('status') }} as status
+        {{ clean_category('status') }} as status,
+        -- when the export holding this row was cut (else its file's load time): the as-of date reads it
+        coalesce({{ parse_utc_timestamp(clean_text('exported_at')) }}, _loaded_at) as exported_at
     from source
 )
 
