@@ -155,9 +155,14 @@ def _bucket(dpd: int) -> str:
     return "90+"
 
 
-def reference_days() -> dict[str, dict[date, Day]]:
+Payment = tuple[str, str, str, str, str, str]  # payment_id, contract_id, paid_at (UTC, Z), amount, method, status
+
+
+def reference_days(
+    contracts: dict[str, Contract] = CONTRACTS, payments: list[Payment] = PAYMENTS, as_of: date = AS_OF
+) -> dict[str, dict[date, Day]]:
     out: dict[str, dict[date, Day]] = {}
-    for cid, c in CONTRACTS.items():
+    for cid, c in contracts.items():
         signed = _local(c.signed_at).date()
         closed = _local(c.closed_at).date() if c.closed_at else None
         # only installments due on or before the close date ever fall due
@@ -166,7 +171,7 @@ def reference_days() -> dict[str, dict[date, Day]]:
         left = [c.weekly] * len(dues)
         paid_off_on: list[date | None] = [None] * len(dues)
         received: list[tuple[date, Decimal]] = []
-        mine = sorted((p for p in PAYMENTS if p[1] == cid and p[5] == "succeeded"), key=lambda p: (p[2], p[0]))
+        mine = sorted((p for p in payments if p[1] == cid and p[5] == "succeeded"), key=lambda p: (p[2], p[0]))
         for _, _, at, amount, _, _ in mine:
             day = _local(at).date()
             money = Decimal(amount)
@@ -181,7 +186,7 @@ def reference_days() -> dict[str, dict[date, Day]]:
         arrears_at_close: Decimal | None = None
         written_off_on: date | None = None
         t = signed
-        while t <= AS_OF:
+        while t <= as_of:
             paid = sum((a for d, a in received if d <= t), ZERO)
             unpaid = [
                 dues[k] for k in range(len(dues)) if dues[k] <= t and not (paid_off_on[k] and paid_off_on[k] <= t)
@@ -604,3 +609,104 @@ def test_collections_by_week(built: Warehouse) -> None:
         for method, share in zip(("oxxo", "spei", "card", "cash"), shares, strict=True):
             if paid[week]:
                 assert share == pytest.approx(float(by_method[(week, method)] / paid[week]), abs=1e-6)
+
+
+def _generated_book(wh: Warehouse) -> tuple[dict[str, Contract], list[Payment], date]:
+    """The generated fleet's contracts and payments from the raw tables (text as it arrived), with the snapshot rule
+    applied here: per key, the row of the newest export (exported_at, else load time), ties to the latest load."""
+
+    def newest(rows: list[tuple]) -> list[tuple]:
+        best: dict[str, tuple] = {}
+        for row in rows:
+            key = row[0].strip()
+            if key not in best or row[-1] > best[key][-1]:
+                best[key] = row
+        return list(best.values())
+
+    def cut(exported_at: str | None, loaded_at: datetime) -> tuple[datetime, datetime]:
+        at = datetime.fromisoformat(exported_at.strip()) if exported_at and exported_at.strip() else None
+        return (at.astimezone(ZoneInfo("UTC")).replace(tzinfo=None) if at else loaded_at, loaded_at)
+
+    contracts = {
+        r[0].strip(): Contract(
+            r[1].strip(),
+            date.fromisoformat(r[2].strip()),
+            int(r[3]),
+            Decimal(r[4].strip()),
+            r[5].strip().lower(),
+            r[6].strip() or None,
+        )
+        for r in newest(
+            [
+                (*row[:-1], (row[-1], row[-1]))
+                for row in wh.query(
+                    "select contract_id, signed_at, first_due_date, term_weeks, weekly_payment_mxn, status, "
+                    "coalesce(closed_at, ''), _loaded_at from raw.lto_contracts"
+                )
+            ]
+        )
+    }
+    raw_payments = [
+        (*row[:-2], cut(row[-2], row[-1]))
+        for row in wh.query(
+            "select payment_id, contract_id, paid_at, amount_mxn, method, status, exported_at, _loaded_at "
+            "from raw.payments"
+        )
+    ]
+    newest_cut = max(r[-1][0] for r in raw_payments)
+    as_of = newest_cut.replace(tzinfo=ZoneInfo("UTC")).astimezone(CDMX).date() - timedelta(days=1)
+    payments = [
+        (pid.strip(), cid.strip(), paid_at.strip(), amount.strip(), method.strip().lower(), status.strip().lower())
+        for pid, cid, paid_at, amount, method, status, _ in newest(raw_payments)
+    ]
+    return contracts, payments, as_of
+
+
+@pytest.mark.xdist_group("default_fleet")
+def test_generated_fleet_matches_the_reference(default_fleet: Warehouse) -> None:
+    """The same reference on the generated fleet (back-book, repossession to 180 DPD, cancellations, a payoff, a
+    reversal in a later export, a stale export, a skipped export day): every contract-day, the portfolio and FPD."""
+    contracts, payments, as_of = _generated_book(default_fleet)
+    ref = reference_days(contracts, payments, as_of)
+    rows = default_fleet.query(
+        "select contract_id, as_of_date, dpd, arrears_mxn, outstanding_mxn, paid_to_date_mxn, is_in_portfolio, "
+        "exit_state, written_off_mxn, data_through_date from marts.fct_lto_contract_daily"
+    )
+    actual = {(r[0], r[1]): r[2:9] for r in rows}
+    expected = {
+        (cid, d): (x.dpd, x.arrears, x.outstanding, x.paid, x.in_portfolio, x.exit_state, x.written_off)
+        for cid, by_day in ref.items()
+        for d, x in by_day.items()
+    }
+    assert {r[9] for r in rows} == {as_of}
+    assert set(actual) == set(expected)
+    wrong = {k: (actual[k], expected[k]) for k in expected if tuple(actual[k]) != expected[k]}
+    assert not wrong, sorted(wrong.items())[:5]
+
+    portfolio = {
+        r[0]: r[1:]
+        for r in default_fleet.query(
+            "select as_of_date, contracts_in_portfolio, outstanding_mxn, written_off_mxn, outstanding_dpd_over_30_mxn "
+            "from marts.fct_lto_portfolio_daily"
+        )
+    }
+    for day, (count, outstanding, written_off, over_30) in portfolio.items():
+        inside = [by_day[day] for by_day in ref.values() if day in by_day and by_day[day].in_portfolio]
+        assert (count, outstanding, written_off, over_30) == (
+            len(inside),
+            sum((x.outstanding for x in inside), ZERO),
+            sum((x.written_off for x in inside), ZERO),
+            sum((x.outstanding for x in inside if x.dpd > 30), ZERO),
+        ), day
+
+    fpd = dict(default_fleet.query("select contract_id, is_first_payment_default from marts.dim_contracts"))
+    for cid, by_day in ref.items():
+        c = contracts[cid]
+        day = c.first_due + timedelta(days=30)
+        closed = _local(c.closed_at).date() if c.closed_at else None
+        expected_fpd = None if day > as_of or (closed and closed < day) else by_day[day].installments_paid == 0
+        assert fpd[cid] == expected_fpd, cid
+    # the fleet exercises the cases: a write-off, a cancellation, a payoff, a repossession still in the portfolio
+    exits = {x.exit_state for by_day in ref.values() for x in by_day.values()}
+    assert {"written_off", "cancelled", "completed"} <= exits, exits
+    assert any(x.written_off for by_day in ref.values() for x in by_day.values())
