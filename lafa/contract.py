@@ -5,6 +5,11 @@ goes to quarantine with the reason. Each check below becomes one SQL expression 
 A column is in every file's header unless it is `optional` (added to the contract later: a file without it
 loads, the raw table holds NULL). A source's `key` is unique inside one file: rows sharing one are all
 quarantined (docs/loader.md).
+
+This module is the only statement of what is valid: what it accepts, the models accept (a property test loads
+contract-valid rows at every boundary and builds: tests/python/test_boundary_property.py). Every number has both
+bounds, so no accepted value overflows a model's type; money has at most 2 decimals; every instant and date lies
+between EARLIEST_VALID_DATE and the loader's clock (docs/loader.md, "What the contract accepts").
 """
 
 from __future__ import annotations
@@ -12,7 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["text", "int", "number", "timestamp", "date", "month", "enum", "bool"]
+Kind = Literal["text", "int", "number", "money", "timestamp", "date", "month", "enum", "bool"]
+
+# No instant, date or month of any source is earlier: LAFA's first vehicles arrived in 2025, so an earlier value is
+# a device clock reset (1970-01-01), a placeholder or a typo, and would create vehicle-days or months that never were.
+EARLIEST_VALID_DATE = "2024-01-01"
+# Dates that are not instants (a contract's first due date) may lie ahead, but not beyond this.
+LATEST_VALID_DATE = "2099-12-31"
+# A timestamp later than the loader's clock by more than this is a clock or parsing error, not data.
+FUTURE_TOLERANCE_MINUTES = 10
+# Money: MXN with centavos, below this (a larger value is a unit or typing error; it fits every model's decimal).
+MONEY_MAX_MXN = 10_000_000
+MONEY_DECIMALS = 2
 
 
 @dataclass(frozen=True)
@@ -20,7 +36,7 @@ class Column:
     name: str
     kind: Kind = "text"
     required: bool = True  # a blank value quarantines the row
-    min_value: float | None = None
+    min_value: float | None = None  # int, number, money: both bounds are set (a unit test checks it)
     max_value: float | None = None
     values: tuple[str, ...] = ()  # allowed values of an enum, compared after trim + lower
     optional: bool = False  # may be absent from a file's header (the raw table always has it: NULL then)
@@ -45,8 +61,9 @@ class Source:
         return [c.name for c in self.columns if not c.optional]
 
 
-def _money(name: str, required: bool = True) -> Column:
-    return Column(name, "number", required=required, min_value=0)
+def _money(name: str, required: bool = True, min_value: float = 0) -> Column:
+    """MXN, at most 2 decimals, between `min_value` and MONEY_MAX_MXN."""
+    return Column(name, "money", required=required, min_value=min_value, max_value=MONEY_MAX_MXN)
 
 
 CSV_SOURCES: tuple[Source, ...] = (
@@ -87,7 +104,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("driver_id"),
             Column("applied_at", "timestamp"),
             Column("platform", "enum", values=("uber", "didi", "indrive", "cabify", "other")),
-            Column("platform_tenure_months", "int", min_value=0),
+            Column("platform_tenure_months", "int", min_value=0, max_value=600),
             Column("platform_rating", "number", min_value=0, max_value=5),
             _money("weekly_earnings_mxn"),
             Column("decision", "enum", values=("approved", "rejected", "pending")),
@@ -105,7 +122,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("signed_at", "timestamp"),
             Column("first_due_date", "date"),
             Column("term_weeks", "int", min_value=1, max_value=520),
-            Column("weekly_payment_mxn", "number", min_value=0.01),
+            _money("weekly_payment_mxn", min_value=0.01),
             _money("down_payment_mxn"),
             Column("status", "enum", values=("active", "completed", "terminated")),
             Column("closed_at", "timestamp", required=False),
@@ -119,7 +136,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("payment_id"),
             Column("contract_id"),
             Column("paid_at", "timestamp"),
-            _money("amount_mxn"),
+            _money("amount_mxn", min_value=0.01),  # a zero payment moves no money: not a payment
             Column("method", "enum", values=("oxxo", "spei", "card", "cash")),
             Column("status", "enum", values=("succeeded", "failed", "reversed")),
             # when the processor cut the export holding the row: one instant per file (else the file is rejected)
@@ -138,8 +155,8 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("vehicle_id", required=False),
             Column("started_at", "timestamp"),
             Column("stopped_at", "timestamp"),
-            Column("meter_start_wh", "number", min_value=0),
-            Column("meter_stop_wh", "number", min_value=0),
+            Column("meter_start_wh", "number", min_value=0, max_value=1e12),
+            Column("meter_stop_wh", "number", min_value=0, max_value=1e12),
             _money("price_mxn"),
         ),
         key="session_id",
@@ -171,7 +188,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("closed_at", "timestamp", required=False),
             Column("kind", "enum", values=("preventive", "corrective", "collision")),
             Column("component"),
-            Column("odometer_km", "number", min_value=0),
+            Column("odometer_km", "number", min_value=0, max_value=2_000_000),
             _money("parts_cost_mxn"),
             _money("labor_cost_mxn"),
         ),
@@ -208,7 +225,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("user_email"),
             Column("job_type"),
             Column("statement_type", required=False),
-            Column("total_bytes_billed", "int", required=False, min_value=0),
+            Column("total_bytes_billed", "int", required=False, min_value=0, max_value=1e18),
             Column("cache_hit", "bool"),
         ),
         key="job_id",
@@ -243,6 +260,8 @@ TELEMATICS_PAYLOAD_FIELDS: tuple[tuple[str, str, str, bool], ...] = (
     ("gps_longitude", "$.gps.longitude", "double", False),
     ("gps_speed_miles_per_hour", "$.gps.speedMilesPerHour", "double", False),
 )
+# The payload schemas this contract describes (the envelope's `attributes.schema`); any other is quarantined.
+TELEMATICS_SCHEMAS: tuple[str, ...] = ("vehicle_stats.v1",)
 # Physical ranges checked at the boundary, in the feed's units: (column, min, max).
 TELEMATICS_RANGES: tuple[tuple[str, float, float | None], ...] = (
     ("ev_state_of_charge_milli_percent", 0, 100_000),
@@ -253,6 +272,13 @@ TELEMATICS_RANGES: tuple[tuple[str, float, float | None], ...] = (
     ("gps_latitude", -90, 90),
     ("gps_longitude", -180, 180),
     ("gps_speed_miles_per_hour", 0, 250),
+)
+# Values inside a range that only a unit error produces: (column, low, high) exclusive, quarantined. A SoC or SoH
+# above 0 and below 1 % is a percent (0-100) or a fraction (0-1) sent in the milli-percent field: a real battery
+# reads 0 or at least 1 %. Fractions are also caught as non-integers (every bigint/integer field must be integral).
+TELEMATICS_UNIT_ERRORS: tuple[tuple[str, int, int], ...] = (
+    ("ev_state_of_charge_milli_percent", 0, 1000),
+    ("ev_battery_state_of_health_milli_percent", 0, 1000),
 )
 TELEMATICS = Source(
     "telematics",

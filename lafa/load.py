@@ -31,17 +31,26 @@ import pyarrow as pa
 from lafa import validate
 from lafa.clock import load_clock
 from lafa.contract import (
+    EARLIEST_VALID_DATE,
+    FUTURE_TOLERANCE_MINUTES,
+    LATEST_VALID_DATE,
+    MONEY_DECIMALS,
     SOURCES,
     TELEMATICS_FIELDS,
     TELEMATICS_PAYLOAD_FIELDS,
     TELEMATICS_RANGES,
+    TELEMATICS_SCHEMAS,
+    TELEMATICS_UNIT_ERRORS,
     Column,
     Source,
 )
 from lafa.warehouse import LOAD_LOG, RAW_SCHEMA, ensure_raw_tables
 
-# A timestamp in the future by more than this is a clock or parsing error, not data.
-FUTURE_TOLERANCE = "interval 10 minutes"
+FUTURE_TOLERANCE = f"interval {FUTURE_TOLERANCE_MINUTES} minutes"
+_EARLIEST_SQL = f"timestamptz '{EARLIEST_VALID_DATE} 00:00:00+00'"
+_EARLIEST_WHY = " (before the first LAFA vehicle: a reset clock or a placeholder)"
+# A number written in decimal notation (an exponent allowed): no hex, no thousands separators, no 'inf' / 'nan'.
+DECIMAL_NUMBER = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
 
 
 def _now_sql() -> str:
@@ -364,28 +373,45 @@ def _check(column: Column) -> list[str]:
     bad: list[tuple[str, str]] = []  # (condition on a non-blank value, reason)
     if column.kind == "int":
         bad.append((f"not regexp_full_match({c}, '[+-]?[0-9]+')", "is not an integer"))
-    if column.kind in ("int", "number"):
+    elif column.kind == "money":
+        pattern = f"[+-]?[0-9]+([.][0-9]{{1,{MONEY_DECIMALS}}})?"
+        bad.append(
+            (f"not regexp_full_match({c}, '{pattern}')", f"is not an amount with at most {MONEY_DECIMALS} decimals")
+        )
+    elif column.kind == "number":
+        bad.append((f"not regexp_full_match({c}, '{DECIMAL_NUMBER}')", "is not a decimal number"))
+    if column.kind in ("int", "number", "money"):
         value = f"try_cast({c} as double)"
         bad.append((f"{value} is null or not isfinite({value})", "is not a number"))
-        if column.min_value is not None:
-            bad.append((f"{value} < {column.min_value}", f"is below {column.min_value}"))
-        if column.max_value is not None:
-            bad.append((f"{value} > {column.max_value}", f"is above {column.max_value}"))
+        bad.append((f"{value} < {column.min_value}", f"is below {column.min_value:g}"))
+        bad.append((f"{value} > {column.max_value}", f"is above {column.max_value:g}"))
     elif column.kind == "timestamp":
         timestamp = f"try_cast({c} as timestamptz)"
         bad.append(
-            (f"not regexp_full_match({c}, '{ISO_TIMESTAMP}') or {timestamp} is null", "is not an ISO-8601 timestamp")
-        )
-        bad.append((f"{timestamp} > {_now_sql()} + {FUTURE_TOLERANCE}", "is in the future"))
-    elif column.kind == "date":
-        bad.append(
             (
-                f"not regexp_full_match({c}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') or try_cast({c} as date) is null",
-                "is not a YYYY-MM-DD date",
+                f"not regexp_full_match({c}, '{ISO_TIMESTAMP}') or {timestamp} is null",
+                "is not an ISO-8601 timestamp with offset",
             )
         )
+        bad.append((f"{timestamp} > {_now_sql()} + {FUTURE_TOLERANCE}", "is in the future"))
+        bad.append((f"{timestamp} < {_EARLIEST_SQL}", f"is before {EARLIEST_VALID_DATE}{_EARLIEST_WHY}"))
+    elif column.kind == "date":
+        date = f"try_cast({c} as date)"
+        bad.append(
+            (f"not regexp_full_match({c}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') or {date} is null", "is not a YYYY-MM-DD date")
+        )
+        bad.append((f"{date} < date '{EARLIEST_VALID_DATE}'", f"is before {EARLIEST_VALID_DATE}{_EARLIEST_WHY}"))
+        bad.append((f"{date} > date '{LATEST_VALID_DATE}'", f"is after {LATEST_VALID_DATE}"))
     elif column.kind == "month":
+        month = f"try_cast({c} || '-01' as date)"
         bad.append((f"not regexp_full_match({c}, '\\d{{4}}-(0[1-9]|1[0-2])')", "is not a YYYY-MM month"))
+        bad.append((f"{month} < date '{EARLIEST_VALID_DATE}'", f"is before {EARLIEST_VALID_DATE[:7]}{_EARLIEST_WHY}"))
+        bad.append(
+            (
+                f"{month} > date_trunc('month', timezone('UTC', {_now_sql()}))",
+                "is a month that has not started",
+            )
+        )
     elif column.kind in ("enum", "bool"):
         values = column.values or ("true", "false")
         allowed = ", ".join(f"'{v}'" for v in values)
@@ -423,6 +449,14 @@ def _json_shape(fields: tuple[tuple[str, str, str, bool], ...]) -> str:
     return json.dumps(shape)
 
 
+TYPE_NAMES = {
+    "timestamp": "an ISO-8601 timestamp with offset",
+    "bigint": "an integer",
+    "integer": "an integer",
+    "double": "a number",
+}
+
+
 def _telematics_sql() -> str:
     """Decode envelope -> base64 -> payload JSON, type and range checks, in one pass over the lines."""
 
@@ -432,8 +466,16 @@ def _telematics_sql() -> str:
     def typed(name: str, doc: str, path: str, sql_type: str) -> str:
         if sql_type == "varchar":
             return f"{text(doc, path)} as {name}"
-        if sql_type == "timestamp":
-            return f"timezone('UTC', try_cast({text(doc, path)} as timestamptz)) as {name}"
+        if sql_type == "timestamp":  # only with an offset: a naive time is not taken as UTC
+            value = text(doc, path)
+            return (
+                f"case when regexp_full_match({value}, '{ISO_TIMESTAMP}')"
+                f" then timezone('UTC', try_cast({value} as timestamptz)) end as {name}"
+            )
+        if sql_type in ("bigint", "integer"):  # integral only (from_json writes 1e3 as '1000.0'): 0.82 is not 1
+            value = text(doc, path)
+            integral = f"regexp_full_match({value}, '-?[0-9]+([.]0*)?')"
+            return f"case when {integral} then try_cast({value} as {sql_type}) end as {name}"
         return f"try_cast({text(doc, path)} as {sql_type}) as {name}"
 
     def type_check(name: str, doc: str, path: str, sql_type: str, required: bool) -> list[str]:
@@ -441,11 +483,13 @@ def _telematics_sql() -> str:
         if required:
             checks.append(f"case when {doc} is not null and {text(doc, path)} is null then '{path} is missing' end")
         if sql_type != "varchar":
-            checks.append(
-                f"case when {text(doc, path)} is not null and {name} is null then '{path} is not a {sql_type}' end"
-            )
+            what = TYPE_NAMES[sql_type]
+            checks.append(f"case when {text(doc, path)} is not null and {name} is null then '{path} is not {what}' end")
         if sql_type == "timestamp":
             checks.append(f"case when {name} > {now} + {FUTURE_TOLERANCE} then '{path} is in the future' end")
+            checks.append(
+                f"case when {name} < {_EARLIEST_SQL} then '{path} is before {EARLIEST_VALID_DATE}{_EARLIEST_WHY}' end"
+            )
         return checks
 
     now = _now_sql()
@@ -463,6 +507,16 @@ def _telematics_sql() -> str:
         checks.append(f"case when {name} < {low} then '{name} is below {low}' end")
         if high is not None:
             checks.append(f"case when {name} > {high} then '{name} is above {high}' end")
+    for name, low, high in TELEMATICS_UNIT_ERRORS:
+        checks.append(
+            f"case when {name} > {low} and {name} < {high} then '{name} is between {low} and {high}:"
+            " a percent or a fraction in a milli-percent field' end"
+        )
+    known = ", ".join(f"'{schema}'" for schema in TELEMATICS_SCHEMAS)
+    checks.append(
+        f"case when attributes_schema is distinct from null and attributes_schema not in ({known})"
+        f" then '$.message.attributes.schema ' || attributes_schema || ' is not {'/'.join(TELEMATICS_SCHEMAS)}' end"
+    )
     envelope_shape = _json_shape((*TELEMATICS_FIELDS, ("data", "$.message.data", "varchar", True)))
     return f"""
         with envelopes as (

@@ -27,12 +27,20 @@ from typing import Any
 import pandas as pd
 
 from lafa.clock import load_clock
-from lafa.contract import TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS, TELEMATICS_RANGES, Column, Source
+from lafa.contract import (
+    EARLIEST_VALID_DATE,
+    FUTURE_TOLERANCE_MINUTES,
+    TELEMATICS_FIELDS,
+    TELEMATICS_PAYLOAD_FIELDS,
+    TELEMATICS_RANGES,
+    Column,
+    Source,
+)
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-# A timestamp in the future by more than this is a clock or parsing error, not data (same as the SQL checks).
-FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+FUTURE_TOLERANCE = dt.timedelta(minutes=FUTURE_TOLERANCE_MINUTES)
+EARLIEST_VALID = dt.datetime.fromisoformat(EARLIEST_VALID_DATE)  # typed timestamps are naive UTC
 MILLI_PERCENT = "_milli_percent"
 
 
@@ -42,7 +50,7 @@ class Check:
 
     kind: str  # not_null | between | in_set | regex
     column: str
-    min_value: float | None = None
+    min_value: float | dt.datetime | None = None
     max_value: float | None = None
     values: tuple[Any, ...] = ()
     regex: str = ""
@@ -50,7 +58,11 @@ class Check:
 
     def describe(self) -> str:
         if self.kind == "between":
-            bounds = "now + 10 min" if self.future else f"{_num(self.min_value)}..{_num(self.max_value)}"
+            bounds = (
+                f"now + {FUTURE_TOLERANCE_MINUTES} min"
+                if self.future
+                else f"{_num(self.min_value)}..{_num(self.max_value)}"
+            )
             return f"{self.column} between {bounds}"
         if self.kind == "in_set":
             return f"{self.column} in {'/'.join(str(v) for v in self.values)}"
@@ -59,7 +71,9 @@ class Check:
         return f"{self.column} not null"
 
 
-def _num(value: float | None) -> str:
+def _num(value: float | dt.datetime | None) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
     return "" if value is None else f"{value:g}"
 
 
@@ -67,13 +81,14 @@ def _csv_column(column: Column) -> tuple[str, list[Check]]:
     """(SQL expression of the typed value, checks) for a CSV column (raw text in `batch`)."""
     text = f"nullif(trim({column.name}), '')"
     checks = [Check("not_null", column.name)] if column.required else []
-    if column.kind in ("int", "number"):
+    if column.kind in ("int", "number", "money"):
         expression = f"try_cast({text} as double)"
         if column.min_value is not None or column.max_value is not None:
             checks.append(Check("between", column.name, column.min_value, column.max_value))
     elif column.kind == "timestamp":
         expression = f"timezone('UTC', try_cast({text} as timestamptz))"
         checks.append(Check("between", column.name, future=True))
+        checks.append(Check("between", column.name, min_value=EARLIEST_VALID))
     elif column.kind == "date":
         expression = f"try_cast({text} as date)"
     elif column.kind in ("enum", "bool"):
@@ -94,6 +109,7 @@ def _telematics() -> tuple[list[str], list[Check]]:
             checks.append(Check("not_null", name))
         if sql_type == "timestamp":
             checks.append(Check("between", name, future=True))
+            checks.append(Check("between", name, min_value=EARLIEST_VALID))
         columns.append(name)
     for name, low, high in TELEMATICS_RANGES:
         if name.endswith(MILLI_PERCENT):  # SoC / SoH checked in percent, after unit conversion

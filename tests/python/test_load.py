@@ -389,7 +389,7 @@ def test_rows_sharing_a_key_inside_one_file_are_all_quarantined(warehouse: Wareh
         2: "duplicate payment_id in file (2 rows)",
         3: "duplicate payment_id in file (2 rows)",
         4: "duplicate payment_id in file (3 rows)",
-        5: "amount_mxn is below 0; duplicate payment_id in file (3 rows)",
+        5: "amount_mxn is below 0.01; duplicate payment_id in file (3 rows)",
         6: "duplicate payment_id in file (3 rows)",
         7: "payment_id is missing",
         8: "payment_id is missing",
