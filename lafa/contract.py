@@ -19,9 +19,13 @@ from typing import Literal
 
 Kind = Literal["text", "int", "number", "money", "timestamp", "date", "month", "enum", "bool"]
 
-# No instant, date or month of any source is earlier: LAFA's first vehicles arrived in 2025, so an earlier value is
-# a device clock reset (1970-01-01), a placeholder or a typo, and would create vehicle-days or months that never were.
-EARLIEST_VALID_DATE = "2024-01-01"
+# No instant, date or month of any source is earlier: LAFA started in 2025 (the price seeds start there), so an
+# earlier value is a device clock reset (1970-01-01), a placeholder or a typo; it would create vehicle-days or
+# months that never were, and months no seed prices.
+EARLIEST_VALID_DATE = "2025-01-01"
+# ... as an instant: its local midnight in Mexico City (UTC-6 all year since 2022), so no instant falls on an earlier
+# local date or month.
+EARLIEST_VALID_INSTANT = f"{EARLIEST_VALID_DATE}T00:00:00-06:00"
 # Dates that are not instants (a contract's first due date) may lie ahead, but not beyond this.
 LATEST_VALID_DATE = "2099-12-31"
 # A timestamp later than the loader's clock by more than this is a clock or parsing error, not data.
@@ -50,6 +54,9 @@ class Source:
     columns: tuple[Column, ...]
     pattern: str = "*.csv"
     key: str | None = None  # unique inside one file (a snapshot export has one row per key)
+    # (first, then): when both are present, `then` is not less than `first` (a stop before its start, a meter that
+    # runs backwards, a disposal before the acquisition can never be valid)
+    ordered: tuple[tuple[str, str], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -82,6 +89,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("disposed_at", "timestamp", required=False, optional=True),  # sold / transferred; blank: in use
         ),
         key="vehicle_id",
+        ordered=(("acquired_at", "disposed_at"),),
     ),
     Source(
         "drivers",
@@ -128,6 +136,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("closed_at", "timestamp", required=False),
         ),
         key="contract_id",
+        ordered=(("signed_at", "closed_at"),),
     ),
     Source(
         "payments",
@@ -160,6 +169,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             _money("price_mxn"),
         ),
         key="session_id",
+        ordered=(("started_at", "stopped_at"), ("meter_start_wh", "meter_stop_wh")),
     ),
     Source(
         "trips",
@@ -177,6 +187,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("dropoff_zone_id"),
         ),
         key="trip_id",
+        ordered=(("started_at", "ended_at"),),
     ),
     Source(
         "maintenance_work_orders",
@@ -193,6 +204,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             _money("labor_cost_mxn"),
         ),
         key="work_order_id",
+        ordered=(("opened_at", "closed_at"),),
     ),
     Source(
         "diagnostic_codes",
@@ -263,23 +275,23 @@ TELEMATICS_PAYLOAD_FIELDS: tuple[tuple[str, str, str, bool], ...] = (
 # The payload schemas this contract describes (the envelope's `attributes.schema`); any other is quarantined.
 TELEMATICS_SCHEMAS: tuple[str, ...] = ("vehicle_stats.v1",)
 # Physical ranges checked at the boundary, in the feed's units: (column, min, max).
-TELEMATICS_RANGES: tuple[tuple[str, float, float | None], ...] = (
+TELEMATICS_RANGES: tuple[tuple[str, float, float], ...] = (
     ("ev_state_of_charge_milli_percent", 0, 100_000),
     ("ev_charging_status", 0, 2),
-    ("ev_charging_energy_micro_wh", 0, None),
-    ("obd_odometer_meters", 0, None),
-    ("ev_battery_state_of_health_milli_percent", 0, 100_000),
+    ("ev_charging_energy_micro_wh", 0, 10**13),  # 10 MWh: a counter beyond it is corrupt
+    ("obd_odometer_meters", 0, 2 * 10**9),  # 2 M km, as work orders' odometer_km
+    ("ev_average_battery_temperature_milli_celsius", -50_000, 100_000),
+    # an OEM SoH below 50 % is a glitch or a unit error, not a battery in service (the battery marts assume 50-105 %)
+    ("ev_battery_state_of_health_milli_percent", 50_000, 105_000),
     ("gps_latitude", -90, 90),
     ("gps_longitude", -180, 180),
     ("gps_speed_miles_per_hour", 0, 250),
 )
-# Values inside a range that only a unit error produces: (column, low, high) exclusive, quarantined. A SoC or SoH
-# above 0 and below 1 % is a percent (0-100) or a fraction (0-1) sent in the milli-percent field: a real battery
-# reads 0 or at least 1 %. Fractions are also caught as non-integers (every bigint/integer field must be integral).
-TELEMATICS_UNIT_ERRORS: tuple[tuple[str, int, int], ...] = (
-    ("ev_state_of_charge_milli_percent", 0, 1000),
-    ("ev_battery_state_of_health_milli_percent", 0, 1000),
-)
+# Values inside a range that only a unit error produces: (column, low, high) exclusive, quarantined. A SoC above 0
+# and below 1 % is a percent (0-100) or a fraction (0-1) sent in the milli-percent field: a real battery reads 0 or
+# at least 1 % (an SoH that small is below its range anyway). Fractions are also caught as non-integers (every
+# integer field must be integral).
+TELEMATICS_UNIT_ERRORS: tuple[tuple[str, int, int], ...] = (("ev_state_of_charge_milli_percent", 0, 1000),)
 TELEMATICS = Source(
     "telematics",
     "A Pub/Sub push envelope of a vehicle_stats.v1 telematics message (delivery history: duplicates kept).",

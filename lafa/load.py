@@ -32,6 +32,7 @@ from lafa import validate
 from lafa.clock import load_clock
 from lafa.contract import (
     EARLIEST_VALID_DATE,
+    EARLIEST_VALID_INSTANT,
     FUTURE_TOLERANCE_MINUTES,
     LATEST_VALID_DATE,
     MONEY_DECIMALS,
@@ -47,7 +48,7 @@ from lafa.contract import (
 from lafa.warehouse import LOAD_LOG, RAW_SCHEMA, ensure_raw_tables
 
 FUTURE_TOLERANCE = f"interval {FUTURE_TOLERANCE_MINUTES} minutes"
-_EARLIEST_SQL = f"timestamptz '{EARLIEST_VALID_DATE} 00:00:00+00'"
+_EARLIEST_SQL = f"cast('{EARLIEST_VALID_INSTANT}' as timestamptz)"
 _EARLIEST_WHY = " (before the first LAFA vehicle: a reset clock or a placeholder)"
 # A number written in decimal notation (an exponent allowed): no hex, no thousands separators, no 'inf' / 'nan'.
 DECIMAL_NUMBER = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
@@ -421,8 +422,19 @@ def _check(column: Column) -> list[str]:
     return checks
 
 
+def _order_checks(source: Source) -> list[str]:
+    """A reason when both values of an `ordered` pair are present and the second is less than the first."""
+    kinds = {c.name: c.kind for c in source.columns}
+    checks = []
+    for first, then in source.ordered:
+        sql_type = "timestamptz" if kinds[first] == "timestamp" else "double"
+        a, b = (f"try_cast(nullif(trim({n}), '') as {sql_type})" for n in (first, then))
+        checks.append(f"case when {b} < {a} then '{then} is before {first}' end")
+    return checks
+
+
 def _csv_sql(source: Source) -> str:
-    checks = [check for column in source.columns for check in _check(column)]
+    checks = [check for column in source.columns for check in _check(column)] + _order_checks(source)
     if not source.key:
         reason = f"coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), ''))"
         return f"select *, {reason} as _reason from batch"

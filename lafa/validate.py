@@ -28,7 +28,7 @@ import pandas as pd
 
 from lafa.clock import load_clock
 from lafa.contract import (
-    EARLIEST_VALID_DATE,
+    EARLIEST_VALID_INSTANT,
     FUTURE_TOLERANCE_MINUTES,
     TELEMATICS_FIELDS,
     TELEMATICS_PAYLOAD_FIELDS,
@@ -40,7 +40,8 @@ from lafa.contract import (
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=FUTURE_TOLERANCE_MINUTES)
-EARLIEST_VALID = dt.datetime.fromisoformat(EARLIEST_VALID_DATE)  # typed timestamps are naive UTC
+# typed timestamps are naive UTC
+EARLIEST_VALID = dt.datetime.fromisoformat(EARLIEST_VALID_INSTANT).astimezone(dt.UTC).replace(tzinfo=None)
 MILLI_PERCENT = "_milli_percent"
 
 

@@ -2,14 +2,15 @@
     An export's time is its exported_at when the source carries one (a column holding an ISO-8601 text, one value
     per file: the loader rejects a file with two), else the file's load time; ties (same export) go to the latest
     load, then file and line. An older export loaded later never overrides a newer one. Two rows of one key in
-    one file never reach here: the loader quarantines them. -#}
+    one file never reach here: the loader quarantines them. `key` is a column name (compared trimmed, as the loader
+    compares keys) or a list of SQL expressions (a composite key, normalised by the caller). -#}
 {% macro latest_loaded(relation, key, exported_at=none) -%}
     select *
     from (
         select
             *,
             row_number() over (
-                partition by {{ key }}
+                partition by {{ 'trim(' ~ key ~ ')' if key is string else key | join(', ') }}
                 order by
                     {% if exported_at -%}
                         coalesce({{ parse_utc_timestamp(clean_text(exported_at)) }}, _loaded_at) desc,

@@ -46,7 +46,8 @@ unpriced_sessions as (
         min(started_date) as first_date,
         count(*) as sessions
     from {{ ref('fct_charging_sessions') }}
-    where cost_mxn is null
+    -- a session no source measured (no export, no telematics energy counter) has no energy to price
+    where cost_mxn is null and energy_kwh is not null
     group by 1, 2
 ),
 

@@ -70,6 +70,7 @@ monthly_differences as (
         actual.energy_kwh as actual_energy_kwh,
         expected.cost_mxn as expected_cost_mxn,
         actual.cost_mxn as actual_cost_mxn,
+        expected.vehicle_key is null or actual.vehicle_key is null as is_one_sided,
         coalesce(expected.vehicle_key, actual.vehicle_key) as vehicle_key,
         coalesce(expected.month_start, actual.month_start) as month_start
     from expected
@@ -100,10 +101,10 @@ final as (
         actual_energy_kwh
     from monthly_differences
     where
-        expected_energy_kwh is null
-        or actual_energy_kwh is null
-        or abs(expected_energy_kwh - actual_energy_kwh) > 0.001
-        or abs(expected_cost_mxn - actual_cost_mxn) > 0.005
+        is_one_sided
+        -- a session of a vehicle without a known capacity has no energy on either side: null equals null here
+        or not coalesce(abs(expected_energy_kwh - actual_energy_kwh) <= 0.001, expected_energy_kwh is null and actual_energy_kwh is null)
+        or not coalesce(abs(expected_cost_mxn - actual_cost_mxn) <= 0.005, expected_cost_mxn is null and actual_cost_mxn is null)
     union all
     select
         'home_session_under_an_export' as failed_check,

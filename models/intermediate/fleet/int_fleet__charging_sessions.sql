@@ -117,10 +117,22 @@ numbered_runs as (
     from session_edges
 ),
 
+-- every run of one export is one session, even when runs of another export of the vehicle fall between them
+-- (overlapping transactions of one vehicle: a charger feed error), so an export is on exactly one session
+keyed_runs as (
+    select
+        *,
+        case
+            when ocpp_session_id is not null then {{ dbt.concat(["'ocpp|'", 'ocpp_session_id']) }}
+            else {{ dbt.concat(["'run|'", dbt.cast('session_number', dbt.type_string())]) }}
+        end as session_key
+    from numbered_runs
+),
+
 detected as (
     select
         vehicle_id,
-        session_number,
+        session_key,
         max(ocpp_session_id) as ocpp_session_id,
         min(started_at) as first_reading_at,
         max(ended_at) as last_reading_at,
@@ -133,7 +145,7 @@ detected as (
         max(case when is_session_end then last_soc_pct end) as last_soc_pct,
         max(case when is_session_end then soc_after_pct end) as soc_after_pct,
         max(last_energy_kwh) as telematics_energy_kwh
-    from numbered_runs
+    from keyed_runs
     group by 1, 2
 ),
 

@@ -47,7 +47,7 @@ payments as (
         contract_id,
         paid_date,
         amount_mxn
-    from {{ ref('stg_lending__payments') }}
+    from {{ ref('int_lending__payments') }}
     where status = 'succeeded'
 ),
 

@@ -9,7 +9,7 @@ with payments as (
         paid_at,
         paid_date,
         amount_mxn
-    from {{ ref('stg_lending__payments') }}
+    from {{ ref('int_lending__payments') }}
     where status = 'succeeded'
 ),
 

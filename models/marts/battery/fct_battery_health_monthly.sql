@@ -2,6 +2,7 @@
     gain of at least 30 points, usable capacity = energy into the battery over the interval the gain is read on /
     (SoC gain / 100) (fct_charging_sessions: grid energy x charger efficiency, less what was delivered before the
     start SoC or after the end SoC was read); monthly SoH = median capacity / nominal capacity x 100.
+    A session implying an SoH outside vars soh_plausible_min_pct..max_pct is left out of the median.
     Equivalent full cycles = sum of the month's session SoC gains / 100; dc_share = DC grid energy / all. -#}
 with sessions as (
     select
@@ -31,13 +32,29 @@ vehicles as (
     from {{ ref('dim_vehicles') }}
 ),
 
+session_capacities as (
+    select
+        sessions.vehicle_id,
+        sessions.month_start,
+        sessions.energy_battery_in_soc_gain_kwh / (sessions.soc_gain_pct / 100.0) as usable_capacity_kwh,
+        vehicles.nominal_capacity_kwh
+    from sessions
+    inner join vehicles on sessions.vehicle_id = vehicles.vehicle_id
+    where sessions.soc_gain_pct >= 30 and sessions.energy_battery_in_soc_gain_kwh > 0
+),
+
+-- A session implying an SoH outside the plausible band (vars soh_plausible_min_pct / max) is a meter or feed error
+-- (e.g. an export's meter delta of another session), not a battery: it never enters the median.
 capacity_estimates as (
     select
         vehicle_id,
         month_start,
-        energy_battery_in_soc_gain_kwh / (soc_gain_pct / 100.0) as usable_capacity_kwh
-    from sessions
-    where soc_gain_pct >= 30 and energy_battery_in_soc_gain_kwh > 0
+        usable_capacity_kwh
+    from session_capacities
+    where
+        usable_capacity_kwh
+        between nominal_capacity_kwh * {{ var('soh_plausible_min_pct') }} / 100.0
+        and nominal_capacity_kwh * {{ var('soh_plausible_max_pct') }} / 100.0
 ),
 
 monthly_capacity as (

@@ -19,6 +19,8 @@ sessions as (
         cast({{ dbt.date_trunc('month', 'started_date') }} as date) as month_start,
         cost_mxn
     from {{ ref('fct_charging_sessions') }}
+    -- a session no source measured (no export, no telematics energy counter) has no known energy to cost
+    where energy_kwh is not null
 ),
 
 work_orders as (

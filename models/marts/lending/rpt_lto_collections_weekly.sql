@@ -24,7 +24,7 @@ payments as (
         method,
         status,
         amount_mxn
-    from {{ ref('stg_lending__payments') }}
+    from {{ ref('int_lending__payments') }}
     where paid_date <= {{ lending_as_of_date() }}
 ),
 

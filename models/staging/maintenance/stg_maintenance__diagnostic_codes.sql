@@ -1,5 +1,9 @@
 with source as (
-    {{ latest_loaded(source('maintenance', 'diagnostic_codes'), "vehicle_id, recorded_at, code") }}
+    {#- one event per vehicle, instant and code, however the export wrote them (offset, spaces, case) -#}
+    {{ latest_loaded(
+        source('maintenance', 'diagnostic_codes'),
+        ['trim(vehicle_id)', parse_utc_timestamp('recorded_at'), 'upper(trim(code))']
+    ) }}
 ),
 
 final as (
