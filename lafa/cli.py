@@ -64,7 +64,7 @@ def _load(args: argparse.Namespace) -> int:
     import duckdb
 
     from lafa.load import FileResult, Sink, load_landing
-    from lafa.warehouse import connect
+    from lafa.warehouse import WarehouseError, connect, describe_error
 
     if not args.landing.is_dir():
         print(f"error: landing folder {args.landing} does not exist", file=sys.stderr)
@@ -96,8 +96,13 @@ def _load(args: argparse.Namespace) -> int:
             destination, con = str(duckdb_path()), connect()
         with con:
             results = load_landing(con, args.landing, progress=progress, sink=sink, rehash=args.rehash)
-    except duckdb.IOException as error:
-        print(f"error: cannot open the warehouse {duckdb_path()}: {str(error).splitlines()[0]}", file=sys.stderr)
+    except WarehouseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:
+        if args.target == "bigquery" and not isinstance(error, duckdb.IOException):
+            raise
+        print(f"error: {describe_error(error, duckdb_path())}", file=sys.stderr)
         return 2
     except Exception as error:  # BigQuery API / credentials: one line, no traceback
         if args.target != "bigquery":
@@ -118,14 +123,23 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    import duckdb
+
     from lafa.status import source_status
-    from lafa.warehouse import connect
+    from lafa.warehouse import WarehouseError, connect, describe_error
 
     if not duckdb_path().exists():
         print(f"error: no warehouse at {duckdb_path()}; run `lafa load` first", file=sys.stderr)
         return 2
-    with connect(read_only=True) as con:
-        rows = source_status(con)
+    try:
+        with connect(read_only=True) as con:
+            rows = source_status(con)
+    except WarehouseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:  # e.g. a DuckDB file without the raw tables
+        print(f"error: {describe_error(error, duckdb_path())}", file=sys.stderr)
+        return 2
     print(f"{'source':<26}{'files':>7}{'rejected':>10}{'rows':>14}{'quarantined':>13}  last event (UTC)")
     for r in rows:
         print(

@@ -21,7 +21,7 @@ from flask import Request
 from lafa.contract import TELEMATICS
 from lafa.load import load_bytes
 from lafa.validate import warm_up
-from lafa.warehouse import connect, ensure_raw_tables
+from lafa.warehouse import WarehouseError, connect, ensure_raw_tables
 
 log = logging.getLogger(__name__)
 # Cold start: Great Expectations takes 5-10 s to import; pay it before the port opens, not on the first push
@@ -36,7 +36,7 @@ def handle_push(body: bytes) -> tuple[str, int]:
         with connect() as con:
             ensure_raw_tables(con)
             result = load_bytes(con, TELEMATICS, body.rstrip(b"\n") + b"\n", name)
-    except (duckdb.IOException, duckdb.TransactionException, OSError) as error:
+    except (WarehouseError, duckdb.IOException, duckdb.TransactionException, OSError) as error:
         log.warning("retryable failure writing %s: %s", name, error)
         return f"retry: {error}", 503
     if result.status == "skipped" or result.rows_loaded == 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -33,14 +34,50 @@ def duckdb_path() -> Path:
     return Path(os.environ.get("LAFA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
 
 
+# DuckDB's memory_limit syntax as the operator writes it (`LAFA_DUCKDB_MEMORY_LIMIT`, also read by the dbt profile)
+MEMORY_LIMIT = re.compile(r"[0-9]+([.][0-9]+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be used as configured; the message says why in one line."""
+
+
+def memory_limit() -> str:
+    """`LAFA_DUCKDB_MEMORY_LIMIT` (default 8GB), checked: it is a size, never SQL."""
+    value = os.environ.get("LAFA_DUCKDB_MEMORY_LIMIT", "8GB").strip()
+    if not MEMORY_LIMIT.fullmatch(value):
+        raise WarehouseError(f"LAFA_DUCKDB_MEMORY_LIMIT={value!r} is not a size such as 8GB, 512MB or 1.5GiB")
+    return value
+
+
+def describe_error(error: Exception, path: Path) -> str:
+    """One line for an operator: what went wrong with the warehouse file and what to do."""
+    first = (str(error).splitlines() or [type(error).__name__])[0]
+    text = first.lower()
+    if "no space left" in text or "file too large" in text:
+        return f"no space left for the warehouse {path} ({first}); free space or set LAFA_DUCKDB_PATH elsewhere"
+    if "lock" in text:
+        return f"the warehouse {path} is in use by another process (dbt or lafa load?); retry when it ends ({first})"
+    if path.is_dir():
+        return f"the warehouse path {path} is a directory, not a DuckDB file (set LAFA_DUCKDB_PATH to a file)"
+    if "not a valid duckdb database" in text or "not a duckdb" in text:
+        return f"{path} is not a DuckDB warehouse file ({first})"
+    return f"cannot use the warehouse {path}: {first}"
+
+
 def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; WarehouseError (one line) when it cannot be opened or the memory limit is not a size."""
     path = path or duckdb_path()
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    # the same ceiling as the dbt profile: a big load spills to disk instead of taking the machine; passed as
+    # configuration, never spliced into SQL
+    config = {"memory_limit": memory_limit()}
+    try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+    except (duckdb.Error, OSError) as error:
+        raise WarehouseError(describe_error(error, path)) from error
     con.execute("set TimeZone = 'UTC'")
-    # the same ceiling as the dbt profile: a big load spills to disk instead of taking the machine
-    con.execute(f"set memory_limit = '{os.environ.get('LAFA_DUCKDB_MEMORY_LIMIT', '8GB')}'")
     return con
 
 
