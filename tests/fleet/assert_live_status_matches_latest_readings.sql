@@ -1,13 +1,14 @@
--- The live status (built incrementally, int_fleet__vehicle_latest_readings) shows every vehicle with a non-suspect
--- reading, last seen at its latest one, and no other vehicle. With var data_tests_recent_days (the daily job), only
+-- The live status (built incrementally, int_fleet__vehicle_latest_readings) shows every known vehicle (dim_vehicles)
+-- with a non-suspect reading, last seen at its latest one, and no other vehicle. With var data_tests_recent_days (the daily job), only
 -- vehicles that reported in the last N days are checked, against those days' readings.
 {%- set recent = recent_days_condition(ref('int_fleet__telematics_intervals'), 'recorded_date') %}
 with readings as (
     select
-        vehicle_id,
-        max(recorded_at) as latest_at
-    from {{ ref('int_fleet__telematics_intervals') }}
-    where not is_suspect
+        intervals.vehicle_id,
+        max(intervals.recorded_at) as latest_at
+    from {{ ref('int_fleet__telematics_intervals') }} as intervals
+    inner join {{ ref('dim_vehicles') }} as known on intervals.vehicle_id = known.vehicle_id
+    where not intervals.is_suspect
     {%- if recent %}
         and {{ recent }}
     {%- endif %}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from builders import envelope, write_telematics
+from builders import envelope, ping, write_telematics
 from conftest import Warehouse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -375,3 +375,36 @@ def test_never_valid_values_are_quarantined_with_a_reason(
                 "select reason from raw._quarantine where file = ? and row_number = 2", [f"{source_name}_{n}.csv"]
             ).fetchone()
             assert reason is not None and column in reason[0], (column, text, reason)
+
+
+# Telematics probes: (what, payload or envelope change, words the reason must hold).
+TELEMATICS_NEVER_VALID = [
+    ("SoC as a fraction", {"evStateOfChargeMilliPercent": 0.82}, "evStateOfChargeMilliPercent is not an integer"),
+    ("SoC as 0-100 in the milli-percent field", {"evStateOfChargeMilliPercent": 82}, "milli-percent"),
+    ("time without an offset", {"time": "2026-06-01T10:00:00"}, "$.time"),
+    ("time in 1970", {"time": "1970-01-01T00:00:00Z"}, "before 2025-01-01"),
+    ("time in 2019", {"time": "2019-06-01T10:00:00Z"}, "before 2025-01-01"),
+    ("OEM SoH as 0-100", {"evBatteryStateOfHealthMilliPercent": 97}, "ev_battery_state_of_health_milli_percent"),
+    ("unknown schema", {"schema": "vehicle_stats.v2"}, "attributes.schema"),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "change", "words"), TELEMATICS_NEVER_VALID, ids=[t[0] for t in TELEMATICS_NEVER_VALID]
+)
+def test_telematics_that_can_never_be_valid_is_quarantined(
+    what: str, change: dict[str, object], words: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAFA_NOW", NOW.isoformat())
+    good = ping("veh_1", "2026-06-01T10:00:00Z", 50, 1000)
+    bad = good | {k: v for k, v in change.items() if k != "schema"}
+    line = envelope("m2", bad, publish_time="2026-06-01T10:00:05Z")
+    if "schema" in change:
+        line = line.replace('"schema": "vehicle_stats.v1"', f'"schema": "{change["schema"]}"')
+    body = (envelope("m1", good) + "\n" + line + "\n").encode()
+    with duckdb.connect() as con:
+        ensure_raw_tables(con)
+        result = load_bytes(con, SOURCES["telematics"], body, "t.jsonl")
+        assert (result.rows_loaded, result.rows_quarantined) == (1, 1), what
+        (reason,) = con.execute("select reason from raw._quarantine").fetchone()
+    assert words in reason, reason
