@@ -408,3 +408,15 @@ def test_telematics_that_can_never_be_valid_is_quarantined(
         assert (result.rows_loaded, result.rows_quarantined) == (1, 1), what
         (reason,) = con.execute("select reason from raw._quarantine").fetchone()
     assert words in reason, reason
+
+
+def test_every_number_has_both_bounds() -> None:
+    """No accepted number can overflow a model's type: the contract bounds each one on both sides."""
+    unbounded = [
+        f"{s.name}.{c.name}"
+        for s in CSV_SOURCES
+        for c in s.columns
+        if c.kind in ("int", "number", "money") and (c.min_value is None or c.max_value is None)
+    ]
+    assert unbounded == []
+    assert all(high is not None for _, _, high in TELEMATICS_RANGES)
