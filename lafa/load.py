@@ -227,20 +227,27 @@ class Content:
             self.error = "truncated gzip file: its last member ends early"
 
 
-def _line_chunks(pieces: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[memoryview]:
-    """The content cut into chunks of whole lines of about `size` bytes (the last one may lack its newline)."""
+def _line_chunks(pieces: Iterable[bytes], size: int | None = None) -> Iterator[memoryview]:
+    """The content cut into chunks of whole lines of about `size` bytes (default CHUNK_BYTES; the last chunk may lack
+    its newline, and a line longer than `size` is one chunk)."""
+    size = size or CHUNK_BYTES
     held: list[bytes] = []
     held_bytes = 0
     for piece in pieces:
         held.append(piece)
         held_bytes += len(piece)
-        if held_bytes >= size:
-            joined = b"".join(held)
-            cut = joined.rfind(b"\n") + 1
-            if cut:
-                yield memoryview(joined)[:cut]
-            held = [joined[cut:]] if cut else [joined]
-            held_bytes = len(held[0])
+        if held_bytes < size:
+            continue
+        joined = b"".join(held)
+        view, start = memoryview(joined), 0
+        while len(joined) - start >= size:
+            cut = joined.rfind(b"\n", start, start + size) + 1 or joined.find(b"\n", start + size) + 1
+            if not cut:
+                break
+            yield view[start:cut]
+            start = cut
+        held = [joined[start:]]
+        held_bytes = len(held[0])
     if held_bytes:
         yield memoryview(b"".join(held))
 
