@@ -27,7 +27,8 @@ from lafa.load import QUARANTINE_BYTES, LogRow, raw_columns
 from lafa.warehouse import LOAD_LOG
 
 BQ_TYPES = {
-    "blob": "BYTES",
+    # base64 text: the emulator cannot load CSV into BYTES ("Not supported by Crucible"); from_base64(raw_bytes)
+    "blob": "STRING",
     "varchar": "STRING",
     "bigint": "INT64",
     "integer": "INT64",
@@ -122,7 +123,7 @@ class BigQuerySink:
         # load logs from before the size and modification time were logged (2026-12-04)
         added = ", ".join(f"add column if not exists {c} INT64" for c in ("file_size", "file_mtime_ns"))
         self._query(f"alter table `{self.dataset}._load_log` {added}, add column if not exists encoding STRING")
-        self._query(f"alter table `{self.dataset}._quarantine` add column if not exists raw_bytes BYTES")
+        self._query(f"alter table `{self.dataset}._quarantine` add column if not exists raw_bytes STRING")
         # optional columns added to the contract after a table was created: appended at its end, so the load jobs
         # follow the table's own column order
         for source in CSV_SOURCES:
@@ -237,7 +238,7 @@ def _csv_value(name: str, sql_type: str) -> str:
     if sql_type == "double":
         return f"cast({name} as varchar)"
     if sql_type == "blob":
-        return f"to_base64({name})"  # BigQuery's CSV loader reads BYTES as base64
+        return f"to_base64({name})"  # the bytes as base64 text (see BQ_TYPES)
     return name
 
 
