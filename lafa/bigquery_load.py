@@ -23,10 +23,18 @@ from typing import Any
 import duckdb
 
 from lafa.contract import CSV_SOURCES, SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS, Source
-from lafa.load import LogRow, raw_columns
+from lafa.load import QUARANTINE_BYTES, LogRow, raw_columns
 from lafa.warehouse import LOAD_LOG
 
-BQ_TYPES = {"varchar": "STRING", "bigint": "INT64", "integer": "INT64", "double": "FLOAT64", "timestamp": "TIMESTAMP"}
+BQ_TYPES = {
+    # base64 text: the emulator cannot load CSV into BYTES ("Not supported by Crucible"); from_base64(raw_bytes)
+    "blob": "STRING",
+    "varchar": "STRING",
+    "bigint": "INT64",
+    "integer": "INT64",
+    "double": "FLOAT64",
+    "timestamp": "TIMESTAMP",
+}
 LINEAGE = (("_file", "varchar"), ("_file_sha256", "varchar"), ("_row_number", "bigint"), ("_loaded_at", "timestamp"))
 QUARANTINE = (
     ("source", "varchar"),
@@ -36,6 +44,7 @@ QUARANTINE = (
     ("reason", "varchar"),
     ("raw_record", "varchar"),
     ("quarantined_at", "timestamp"),
+    ("raw_bytes", "blob"),  # the row's original bytes (appended 2026-12-05: last, as on tables from before it)
 )
 # BigQuery's CSV loader reads this timestamp spelling on every version (and on the emulator).
 BQ_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f UTC"
@@ -113,7 +122,8 @@ class BigQuerySink:
             self._query(table_ddl(self.dataset, name))
         # load logs from before the size and modification time were logged (2026-12-04)
         added = ", ".join(f"add column if not exists {c} INT64" for c in ("file_size", "file_mtime_ns"))
-        self._query(f"alter table `{self.dataset}._load_log` {added}")
+        self._query(f"alter table `{self.dataset}._load_log` {added}, add column if not exists encoding STRING")
+        self._query(f"alter table `{self.dataset}._quarantine` add column if not exists raw_bytes STRING")
         # optional columns added to the contract after a table was created: appended at its end, so the load jobs
         # follow the table's own column order
         for source in CSV_SOURCES:
@@ -164,11 +174,11 @@ class BigQuerySink:
             self._load(
                 con,
                 "_quarantine",
-                f"select '{_name(source.name)}', a.file, a.sha, _row_number, _reason, _raw_record, a.attempt_at"
-                " from _validated, _attempt as a where _reason is not null",
+                f"select '{_name(source.name)}', a.file, a.sha, _row_number, _reason, _raw_record, a.attempt_at,"
+                f" {QUARANTINE_BYTES} from _validated, _attempt as a where _reason is not null",
             )
         columns = ", ".join(f"cast(? as {sql_type}) as {column}" for column, sql_type in LOAD_LOG)
-        values = [source.name, name, sha, *log.counts(), loaded_at, log.file_size, log.file_mtime_ns]
+        values = [source.name, name, sha, *log.counts(), loaded_at, log.file_size, log.file_mtime_ns, log.encoding]
         con.execute(f"create or replace temp table _log_row as select {columns}", values)
         self._load(con, "_load_log", "select * from _log_row")  # the commit marker, last
 
@@ -227,6 +237,8 @@ def _csv_value(name: str, sql_type: str) -> str:
         return f"replace({name}, chr(0), '\ufffd')"  # BigQuery's CSV reader refuses NUL bytes
     if sql_type == "double":
         return f"cast({name} as varchar)"
+    if sql_type == "blob":
+        return f"to_base64({name})"  # the bytes as base64 text (see BQ_TYPES)
     return name
 
 

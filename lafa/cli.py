@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import date, timedelta
@@ -83,6 +84,17 @@ def _load(args: argparse.Namespace) -> int:
         )
         print(f"  [{i}/{n}] {result.file}: {result.status} ({detail})", file=sys.stderr, flush=True)
 
+    every = float(os.environ.get("LAFA_PROGRESS_SECONDS", "2"))
+    last_line = [0.0]
+
+    def row_progress(name: str, rows: int, seconds: float) -> None:
+        """Inside a large file, at most one line every LAFA_PROGRESS_SECONDS (2 s): rows so far and rows/s."""
+        now = time.monotonic()
+        if now - last_line[0] >= every:
+            last_line[0] = now
+            rate = rows / seconds if seconds > 0 else 0.0
+            print(f"        {name}: {rows:,} rows, {rate:,.0f} rows/s", file=sys.stderr, flush=True)
+
     started = time.monotonic()
     sink: Sink | None = None
     try:
@@ -95,7 +107,9 @@ def _load(args: argparse.Namespace) -> int:
         else:
             destination, con = str(duckdb_path()), connect()
         with con:
-            results = load_landing(con, args.landing, progress=progress, sink=sink, rehash=args.rehash)
+            results = load_landing(
+                con, args.landing, progress=progress, sink=sink, rehash=args.rehash, row_progress=row_progress
+            )
     except WarehouseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -119,7 +133,10 @@ def _load(args: argparse.Namespace) -> int:
     )
     for r in rejected:
         print(f"error: {r.file} rejected: {r.error}", file=sys.stderr)
-    return 1 if rejected else 0
+    quarantined = [r for r in results if r.status == "quarantined"]
+    for r in quarantined:
+        print(f"error: {r.file}: every row quarantined ({r.rows_quarantined:,}; see raw._quarantine)", file=sys.stderr)
+    return 1 if rejected or quarantined else 0
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -201,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
         "file, identified by its sha256 (a file already loaded, under any name, is skipped; one logged "
         "under the same name, size and modification time is skipped unread). Rows that "
         "break the contract go to raw._quarantine with a reason; raw._load_log records every file. "
-        "Exits 1 if a file was rejected as a whole (e.g. a missing required column).",
+        "A CSV file that is not UTF-8 but reads cleanly as Windows-1252 (an Excel export) is loaded as cp1252 "
+        "(raw._load_log.encoding). Exits 1 if a file was rejected as a whole (e.g. a missing required column, an "
+        "encoding that is neither) or had every row quarantined (status quarantined); a file with no data rows "
+        "(a header only, or empty JSONL) is loaded with 0 rows. Progress inside a large file every "
+        "$LAFA_PROGRESS_SECONDS (default 2) on stderr.",
     )
     load.add_argument("landing", type=Path, nargs="?", default=DEFAULT_LANDING, help="landing folder")
     load.add_argument(

@@ -2,10 +2,14 @@
 
 A file is identified by its source and the sha256 of its bytes (of its content, for a gzip-compressed `*.gz`
 landing file) and loaded at most once; a landing file already logged under the same name, size and modification
-time is skipped without being read. Parsing is Python (csv / line splitting, so any byte sequence is survivable);
-the row checks of `lafa.contract` run as one SQL statement in DuckDB (a key seen twice in one file is a row check
-too: the duplicated keys counted and joined back); the good rows, the quarantined rows and the load-log row are
-committed together.
+time is skipped without being read. A file is streamed: read (and gunzipped) in pieces while its sha256 is
+computed, cut into chunks of lines (telematics) or rows (CSV) that are validated into the temp table `_validated`
+inside the file's transaction, so memory holds one chunk, not the file. Telematics lines go to DuckDB as bytes (an
+Arrow array over the decompressed buffer, no Python per line): UTF-8, envelope JSON, base64, payload JSON and the
+row checks of `lafa.contract` are one SQL statement per chunk. CSV rows are parsed by the csv module (any byte
+sequence is survivable) and checked per chunk in SQL; the whole-file checks (a key seen twice, one export time per
+file) run on the accumulated table. Then the Great Expectations gate, and the good rows, the quarantined rows (with
+their original bytes) and the load-log row are committed together.
 `LAFA_NOW` (an ISO-8601 timestamp with offset) replaces the clock of the "in the future" checks (docs/loader.md).
 """
 
@@ -17,15 +21,20 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
+import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from queue import Full, Queue
+from typing import BinaryIO, Protocol, TypeVar
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from lafa import validate
@@ -47,6 +56,19 @@ from lafa.contract import (
 )
 from lafa.warehouse import LOAD_LOG, RAW_SCHEMA, ensure_raw_tables
 
+T = TypeVar("T")
+# Compressed bytes per zlib call: the output (~1 MB) stays in cache; 2x faster than 1 MB calls (measured).
+GZIP_READ_BYTES = 1 << 16
+PLAIN_READ_BYTES = 8 << 20
+# Content per telematics chunk (~90k lines) and rows per CSV chunk: what one chunk holds in memory at once.
+CHUNK_BYTES = 64 << 20
+CSV_CHUNK_ROWS = 100_000
+# Two bytes that are a UTF-8 lead and continuation byte: a file holding them is UTF-8 with a broken byte, not a
+# Windows-1252 export (in Spanish cp1252 text "Ã" or "Â" before a byte 0x80-0xBF does not occur).
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+# (encoding, Python codec) tried in order on a CSV file; latin-1 only reads a file rejected as undecodable (any
+# byte is one character, so each row's original bytes come back exactly).
+UTF8, CP1252, UNDECODABLE = ("utf-8", "utf-8-sig"), ("cp1252", "cp1252"), (None, "latin-1")
 FUTURE_TOLERANCE = f"interval {FUTURE_TOLERANCE_MINUTES} minutes"
 _EARLIEST_SQL = f"cast('{EARLIEST_VALID_INSTANT}' as timestamptz)"
 _EARLIEST_WHY = " (before the first LAFA vehicle: a reset clock or a placeholder)"
@@ -69,15 +91,20 @@ class FileResult:
     source: str
     file: str
     sha256: str
-    status: str  # loaded | rejected | skipped
+    status: str  # loaded | quarantined (every row) | rejected | skipped
     rows_offered: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     error: str | None = None
+    encoding: str | None = None
 
 
 class FileRejected(Exception):
     """The whole file breaks the contract (e.g. a required column is missing)."""
+
+
+# (file name, rows validated so far, seconds since the file's start): called after each chunk of a file
+RowProgress = Callable[[str, int, float], None]
 
 
 def discover(landing: Path) -> Iterator[tuple[Source, Path]]:
@@ -97,6 +124,7 @@ def load_landing(
     progress: Callable[[FileResult, int, int], None] | None = None,
     sink: Sink | None = None,
     rehash: bool = False,
+    row_progress: RowProgress | None = None,
 ) -> list[FileResult]:
     """Load every new file of `landing`. A file logged under the same name, size and modification time is skipped
     unread (re-hashing a year of telematics took ~1 min per run); `rehash` reads and hashes every file."""
@@ -112,7 +140,7 @@ def load_landing(
         if sha:
             result = FileResult(source.name, name, sha, "skipped", error="unchanged since it was loaded")
         else:
-            result = load_file(con, source, path, display_name=name, sink=sink, stat=stat)
+            result = load_file(con, source, path, display_name=name, sink=sink, stat=stat, row_progress=row_progress)
         results.append(result)
         if progress:
             progress(result, i, len(files))
@@ -126,33 +154,144 @@ def load_file(
     display_name: str | None = None,
     sink: Sink | None = None,
     stat: os.stat_result | None = None,
+    row_progress: RowProgress | None = None,
 ) -> FileResult:
+    """Stream a landing file into the warehouse. Its sha256 is known once it has been read, so a renamed copy of a
+    loaded file is validated, then rolled back and reported `skipped` (reading it twice would cost every file)."""
     stat = stat or path.stat()  # before reading: a file rewritten meanwhile gets a newer time than the one logged
-    data = path.read_bytes()
-    content, error = _gunzip(data) if path.suffix == ".gz" else (data, None)
-    # a broken gzip file is known by its bytes as stored: what it yields (maybe nothing) is not its content
-    sha = hashlib.sha256(data).hexdigest() if error else None
+    gzip = path.suffix == ".gz"
+
+    def open_content() -> Content:
+        return Content(path.open("rb"), gzip)
+
     file_stat = (stat.st_size, stat.st_mtime_ns)
-    return load_bytes(con, source, content, display_name or path.name, sink, file_stat, error, sha)
+    return _load(
+        con, sink or DuckDBSink(con), source, display_name or path.name, open_content, file_stat, None, row_progress
+    )
 
 
-def _gunzip(data: bytes) -> tuple[bytes, str | None]:
-    """The content of a gzip file (every member, as `gzip -d` reads it) and what is wrong with it, if anything:
-    a broken file keeps the content of its members before the break, and is rejected."""
-    if not data:
-        return b"", "empty file: not gzip (an empty content compresses to 20 bytes)"
-    content: list[bytes] = []
-    rest = data
-    try:
-        while rest:
-            member = zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
-            content.append(member.decompress(rest))
-            if not member.eof:
-                return b"".join(content), "truncated gzip file: its last member ends early"
-            rest = member.unused_data
-    except zlib.error as exc:
-        return b"".join(content), f"not a readable gzip file ({exc})"
-    return b"".join(content), None
+def load_bytes(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    data: bytes,
+    name: str,
+    sink: Sink | None = None,
+    file_stat: tuple[int, int] | None = None,
+    sha: str | None = None,
+) -> FileResult:
+    """Validate a file's bytes in `con` (e.g. one Pub/Sub push envelope); write it to `sink` (default: the raw schema
+    of `con`) whole or not at all. `sha` (default: the sha256 of `data`) identifies the file in the load log."""
+    sha = sha or hashlib.sha256(data).hexdigest()
+
+    def open_content() -> Content:
+        return Content(io.BytesIO(data), gzip=False)
+
+    return _load(con, sink or DuckDBSink(con), source, name, open_content, file_stat, sha, None)
+
+
+class Content:
+    """A file's content in pieces: read in blocks, gunzipped for `*.gz` (every member, as `gzip -d` reads it), the
+    sha256 of the content and of the stored bytes updated as it goes. A broken gzip file keeps the content of its
+    members before the break; `error` says what broke, and the file is then known by the sha256 of its bytes as
+    stored (what it yields, maybe nothing, is not its content)."""
+
+    def __init__(self, stream: BinaryIO, gzip: bool) -> None:
+        self.stream, self.gzip = stream, gzip
+        self.content_sha, self.stored_sha = hashlib.sha256(), hashlib.sha256()
+        self.error: str | None = None
+        self.stored_bytes = 0
+
+    @property
+    def sha(self) -> str:
+        return (self.stored_sha if self.error else self.content_sha).hexdigest()
+
+    def pieces(self) -> Iterator[bytes]:
+        with self.stream:
+            yield from self._gunzipped() if self.gzip else self._plain()
+
+    def _plain(self) -> Iterator[bytes]:
+        while block := self.stream.read(PLAIN_READ_BYTES):
+            self.content_sha.update(block)
+            self.stored_bytes += len(block)
+            yield block
+
+    def _gunzipped(self) -> Iterator[bytes]:
+        member: zlib._Decompress | None = None
+        try:
+            while block := self.stream.read(GZIP_READ_BYTES):
+                self.stored_sha.update(block)
+                self.stored_bytes += len(block)
+                while block:
+                    member = member or zlib.decompressobj(wbits=31)  # 31: gzip header and trailer
+                    out = member.decompress(block)
+                    if out:
+                        self.content_sha.update(out)
+                        yield out
+                    block, member = (member.unused_data, None) if member.eof else (b"", member)
+        except zlib.error as exc:
+            self.error = f"not a readable gzip file ({exc})"
+            return
+        if not self.stored_bytes:
+            self.error = "empty file: not gzip (an empty content compresses to 20 bytes)"
+        elif member is not None:
+            self.error = "truncated gzip file: its last member ends early"
+
+
+def _line_chunks(pieces: Iterable[bytes], size: int | None = None) -> Iterator[memoryview]:
+    """The content cut into chunks of whole lines of about `size` bytes (default CHUNK_BYTES; the last chunk may lack
+    its newline, and a line longer than `size` is one chunk)."""
+    size = size or CHUNK_BYTES
+    held: list[bytes] = []
+    held_bytes = 0
+    for piece in pieces:
+        held.append(piece)
+        held_bytes += len(piece)
+        if held_bytes < size:
+            continue
+        joined = b"".join(held)
+        view, start = memoryview(joined), 0
+        while len(joined) - start >= size:
+            cut = joined.rfind(b"\n", start, start + size) + 1 or joined.find(b"\n", start + size) + 1
+            if not cut:
+                break
+            yield view[start:cut]
+            start = cut
+        held = [joined[start:]]
+        held_bytes = len(held[0])
+    if held_bytes:
+        yield memoryview(b"".join(held))
+
+
+def _newlines(data: np.ndarray) -> np.ndarray:
+    """Offsets of every b"\\n" in `data`, 1 MB at a time (a compare over the whole buffer leaves the cache: 2x)."""
+    step = 1 << 20
+    found = [np.flatnonzero(data[i : i + step] == 10) + i for i in range(0, len(data), step)]
+    return np.concatenate(found) if found else np.empty(0, np.int64)
+
+
+def _lines_table(chunk: memoryview, first_line: int, skip: int = 0) -> tuple[pa.Table, int]:
+    """The lines of a chunk as an Arrow table over the chunk's own buffer (no copy, no Python per line):
+    _row_number (the physical line number), _line (its bytes with the line end), _length (without "\\n" or
+    "\\r\\n"); and the number of lines. `skip` bytes at the start are dropped (a byte order mark)."""
+    data = np.frombuffer(chunk, np.uint8)
+    newlines = _newlines(data)
+    starts = np.concatenate(([skip], newlines + 1))
+    if starts[-1] == len(data):  # the chunk ends with a newline: no line starts after it
+        starts = starts[:-1]
+    ends = np.append(newlines, len(data))[: len(starts)]
+    lengths = ends - starts
+    lengths -= (lengths > 0) & (data[np.maximum(ends - 1, 0)] == 13)  # "\r\n"
+    offsets = np.append(starts, len(data)).astype(np.int64)
+    lines = pa.Array.from_buffers(pa.large_binary(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(chunk)])
+    numbers = np.arange(first_line, first_line + len(starts), dtype=np.int64)
+    table = pa.table({"_row_number": numbers, "_line": lines, "_length": lengths.astype(np.int64)})
+    return table, len(starts)
+
+
+def _line_text(blob: str) -> str:
+    """SQL: the text of a line's bytes; bytes that are not UTF-8 as DuckDB prints a blob (`\\xFF`): readable, and the
+    exact bytes are kept beside it."""
+    return f"coalesce(try(decode({blob})), cast({blob} as varchar))"
 
 
 def raw_columns(source: Source) -> list[str]:
@@ -189,9 +328,14 @@ class LogRow:
     error: str | None
     file_size: int | None = None  # of a landing file (None for bytes pushed to the Cloud Function)
     file_mtime_ns: int | None = None
+    encoding: str | None = None  # utf-8 or cp1252 as read; None for a file no encoding of the contract reads
 
     def counts(self) -> list[object]:
         return [self.rows_offered, self.rows_loaded, self.rows_quarantined, self.status, self.error]
+
+
+# SQL of the original bytes of a quarantined row: kept per row when they are not the UTF-8 of its text
+QUARANTINE_BYTES = "coalesce(_raw_bytes, encode(_raw_record))"
 
 
 class DuckDBSink:
@@ -229,81 +373,249 @@ class DuckDBSink:
                 f" select {columns}, ?, ?, _row_number, now() from _validated where _reason is null",
                 [name, sha],
             )
-        con.execute(
-            f"insert into {RAW_SCHEMA}._quarantine select ?, ?, ?, _row_number, _reason, _raw_record, now()"
-            " from _validated where _reason is not null",
-            [source.name, name, sha],
-        )
+        if log.rows_quarantined:
+            con.execute(
+                f"insert into {RAW_SCHEMA}._quarantine (source, file, file_sha256, row_number, reason, raw_record,"
+                f" quarantined_at, raw_bytes) select ?, ?, ?, _row_number, _reason, _raw_record, now(),"
+                f" {QUARANTINE_BYTES} from _validated where _reason is not null",
+                [source.name, name, sha],
+            )
         con.execute(
             f"insert into {RAW_SCHEMA}._load_log ({', '.join(name for name, _ in LOAD_LOG)})"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
-            [source.name, name, sha, *log.counts(), log.file_size, log.file_mtime_ns],
+            " values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?)",
+            [source.name, name, sha, *log.counts(), log.file_size, log.file_mtime_ns, log.encoding],
         )
 
 
-def load_bytes(
+@dataclass(frozen=True)
+class Attempt:
+    """How a file is read: its encoding (CSV), and what rejects it whole, if known before its rows are read (then
+    every row is quarantined with it, its bytes kept; a rejected CSV file is read as lines)."""
+
+    encoding: tuple[str | None, str] = UTF8
+    file_error: str | None = None
+    not_utf8: str | None = None  # why the file is not UTF-8 (an attempt at another encoding)
+
+
+class Retry(Exception):
+    """Read the file again (after a rollback) as `attempt` says: learnt while reading it, e.g. it is not UTF-8."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        super().__init__(attempt.file_error or attempt.encoding[0])
+        self.attempt = attempt
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    sink: Sink,
+    source: Source,
+    name: str,
+    open_content: Callable[[], Content],
+    file_stat: tuple[int, int] | None,
+    sha: str | None,
+    row_progress: RowProgress | None,
+) -> FileResult:
+    """One file, whole or not at all; read again only when reading it showed it must be read otherwise (`Retry`)."""
+    if sha:
+        skipped = _skip_if_loaded(sink, source, name, sha, file_stat)
+        if skipped:
+            return skipped
+    attempt = Attempt()
+    while True:
+        try:
+            return _commit(con, sink, source, name, open_content(), attempt, file_stat, sha, row_progress)
+        except Retry as retry:
+            attempt = retry.attempt
+
+
+def _skip_if_loaded(
+    sink: Sink, source: Source, name: str, sha: str, file_stat: tuple[int, int] | None
+) -> FileResult | None:
+    seen = sink.loaded_as(source.name, sha)
+    if not seen:
+        return None
+    if seen == name and file_stat:  # touched, or logged before file stats were: skip it unread next time
+        sink.remember_file(source.name, name, sha, file_stat)
+    return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen}")
+
+
+def _validate_chunks(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    data: bytes,
-    name: str,
-    sink: Sink | None = None,
-    file_stat: tuple[int, int] | None = None,
-    file_error: str | None = None,
-    sha: str | None = None,
-) -> FileResult:
-    """Validate a file's bytes in `con`; write it to `sink` (default: the raw schema of `con`) whole or not at all.
-    `file_stat` (size, modification time in ns) of a landing file goes to the load log; `file_error` (found while
-    reading the file, e.g. a broken gzip file) rejects the file, its readable rows quarantined. `sha` (default: the
-    sha256 of `data`) identifies the file in the load log."""
-    sink = sink or DuckDBSink(con)
-    sha = sha or hashlib.sha256(data).hexdigest()
-    seen = sink.loaded_as(source.name, sha)
-    if seen:
-        if seen == name and file_stat:  # touched, or logged before file stats were: skip it unread next time
-            sink.remember_file(source.name, name, sha, file_stat)
-        return FileResult(source.name, name, sha, "skipped", error=f"already loaded as {seen}")
-    text, decode_error = _decode(data)
-    error = file_error or decode_error
-    if source.name == "telematics":
-        batch, validated_sql = _lines_batch(text), _telematics_sql()
-    else:
+    content: Content,
+    attempt: Attempt,
+    progress: Callable[[int], None],
+) -> None:
+    """Fill `_validated` chunk by chunk (each chunk's rows checked by one SQL statement); raises `Retry` when the
+    file must be read otherwise."""
+    telematics = source.name == "telematics"
+    chunks = _telematics_chunks(content, attempt) if telematics else _csv_chunks(content, source, attempt)
+    rows = 0
+    for i, (batch, sql) in enumerate(_prefetched(chunks)):
+        con.register("batch", batch)
+        con.execute(
+            f"insert into _validated by name {sql}" if i else f"create or replace temp table _validated as {sql}"
+        )
+        con.unregister("batch")
+        rows += batch.num_rows
+        progress(rows)
+
+
+def _prefetched(items: Iterator[T]) -> Iterator[T]:
+    """`items`, each produced in a thread while the caller works on the one before: the next chunk is read,
+    gunzipped, hashed and split (C code that releases the GIL) while DuckDB checks this one, on the other core."""
+    queue: Queue[tuple[T | None, BaseException | None, bool]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple[T | None, BaseException | None, bool]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(entry, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
         try:
-            batch = _csv_batch(text, source)
-        except FileRejected as exc:
-            batch, error = _lines_batch(text, skip_header=True), error or str(exc)
+            for item in items:
+                if not put((item, None, False)):
+                    return
+            put((None, None, True))
+        except BaseException as error:  # Retry, I/O errors...: raised in the caller's thread
+            put((None, error, True))
+
+    thread = threading.Thread(target=produce, name="lafa-load-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error, done = queue.get()
+            if error is not None:
+                raise error
+            if done:
+                return
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _rejected_sql(file_error: str, where: str = "true") -> str:
+    """Every row of a file rejected whole: quarantined with the reason, its bytes kept."""
+    return (
+        f"select _row_number, {_literal('file rejected: ' + file_error)} as _reason, _raw_record, _raw_bytes"
+        f" from batch where {where}"
+    )
+
+
+def _telematics_chunks(content: Content, attempt: Attempt) -> Iterator[tuple[pa.Table, str]]:
+    if attempt.file_error is None:
+        sql = _telematics_sql()
+    else:
+        lines = (
+            f"select _row_number, {_line_text('_line[1:_length]')} as _raw_record, _line[1:_length] as _raw_bytes"
+            " from batch where _length > 0 and not coalesce(regexp_full_match(try(decode(_line)), '\\s*'), false)"
+        )
+        sql = _rejected_sql(attempt.file_error).replace("from batch where true", f"from ({lines})")
+    line = 1
+    first = True
+    for chunk in _line_chunks(content.pieces()):
+        skip = 3 if first and chunk[:3] == b"\xef\xbb\xbf" else 0  # a byte order mark is not part of a line
+        table, count = _lines_table(chunk, line, skip)
+        line, first = line + count, False
+        yield table, sql
+    if first:  # an empty file: `_validated` still exists, empty
+        yield _lines_table(memoryview(b""), 1)[0], sql
+    if content.error and attempt.file_error is None:  # known only at its end: read it again, rejected
+        raise Retry(replace(attempt, file_error=content.error))
+
+
+class _PiecesReader(io.RawIOBase):
+    """A binary stream over the content's pieces, for io.TextIOWrapper. `cp1252`: a piece holding a UTF-8 sequence
+    means the file is broken UTF-8, not a Windows-1252 export (`Retry` as undecodable)."""
+
+    def __init__(self, pieces: Iterator[bytes], attempt: Attempt) -> None:
+        self.pieces, self.attempt, self.rest = pieces, attempt, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self.rest:
+            piece = next(self.pieces, None)
+            if piece is None:
+                return 0
+            if self.attempt.encoding == CP1252 and UTF8_SEQUENCE.search(piece):
+                raise Retry(
+                    Attempt(
+                        UNDECODABLE,
+                        f"{self.attempt.not_utf8}; it holds UTF-8 sequences, so it is UTF-8 with broken bytes, not "
+                        "a Windows-1252 export: fix or re-export it as UTF-8",
+                    )
+                )
+            self.rest = piece
+        n = min(len(buffer), len(self.rest))
+        buffer[:n] = self.rest[:n]
+        self.rest = self.rest[n:]
+        return n
+
+
+def _csv_chunks(content: Content, source: Source, attempt: Attempt) -> Iterator[tuple[pa.Table, str]]:
+    """A CSV file in chunks of rows, decoded as `attempt` says: UTF-8 first, then Windows-1252 (a file that is not
+    UTF-8 but reads cleanly as cp1252: an Excel export), else rejected as undecodable (read as latin-1 so each
+    row's bytes come back exactly)."""
+    codec = attempt.encoding[1]
+    text = io.TextIOWrapper(
+        io.BufferedReader(_PiecesReader(content.pieces(), attempt), 1 << 20), encoding=codec, newline=""
+    )
+    state = _LineCount()
+    try:
+        if attempt.file_error:
+            yield from _rejected_csv_lines(text, codec, attempt.file_error)
         else:
-            error = error or _one_per_file_error(source, batch)
-        validated_sql = _csv_sql(source)
-    return _commit(con, sink, source, name, sha, batch, validated_sql, error, file_stat)
-
-
-def _decode(data: bytes) -> tuple[str, str | None]:
-    try:
-        return data.decode("utf-8-sig"), None
+            yield from _csv_rows(text, source, codec, state)
     except UnicodeDecodeError as exc:
-        return data.decode("utf-8-sig", errors="replace"), f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
-
-
-def _lines_batch(text: str, skip_header: bool = False) -> pa.Table:
-    """Non-blank lines numbered by line (JSONL), or by data row after the header (a rejected CSV)."""
-    lines = text.splitlines()
-    numbers = [i for i, line in enumerate(lines, start=1) if line and not line.isspace()]
-    records = lines if len(numbers) == len(lines) else [lines[i - 1] for i in numbers]
-    if skip_header:
-        records = records[1:]
-        numbers = list(range(1, len(records) + 1))
-    return pa.table({"_row_number": pa.array(numbers, pa.int64()), "_raw_record": pa.array(records, pa.string())})
-
-
-def _csv_batch(text: str, source: Source) -> pa.Table:
-    """Rows as text under the contract's column names; structural problems become `_parse_error`."""
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+        where = f"{exc.reason} near line {state.lines + 1}"
+        if attempt.encoding == UTF8:
+            raise Retry(Attempt(CP1252, not_utf8=f"not valid UTF-8 ({where})")) from exc
+        raise Retry(
+            Attempt(UNDECODABLE, f"{attempt.not_utf8} nor Windows-1252 ({where}): re-export it as UTF-8")
+        ) from exc
     except csv.Error as exc:
-        raise FileRejected(f"unparseable CSV: {exc}") from exc
-    if not rows:
+        raise Retry(replace(attempt, file_error=f"unparseable CSV: {exc}")) from exc
+    except FileRejected as exc:
+        raise Retry(replace(attempt, file_error=str(exc))) from exc
+
+
+@dataclass
+class _LineCount:
+    lines: int = 0
+
+
+def _without_line_end(line: str) -> str:
+    return line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith(("\n", "\r")) else line
+
+
+def _csv_rows(text: io.TextIOWrapper, source: Source, codec: str, state: _LineCount) -> Iterator[tuple[pa.Table, str]]:
+    """Rows as text under the contract's column names, each with the exact text of its record (the physical lines
+    the csv module consumed for it); structural problems become `_parse_error`."""
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in text:
+            state.lines += 1
+            consumed.append(line)
+            yield line
+
+    records = csv.reader(lines())
+    header = next((row for row in records if row), None)
+    if header is None:
         raise FileRejected("empty file: no header row")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in header]
     if len(set(header)) != len(header):
         raise FileRejected(f"duplicate column names in header: {', '.join(header)}")
     missing = validate.missing_columns(source, header)
@@ -313,38 +625,114 @@ def _csv_batch(text: str, source: Source) -> pa.Table:
             f"missing required column(s) {', '.join(missing)}; "
             f"expected columns: {', '.join(expected)}; found: {', '.join(header)}"
         )
-    index = {name: i for i, name in enumerate(header)}
-    extra = [h for h in header if h not in source.column_names]
-    columns: dict[str, list[str | None]] = {c: [] for c in source.column_names}
-    extras: list[str | None] = []
-    raw: list[str] = []
-    errors: list[str | None] = []
-    for row in rows[1:]:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="").writerow(row)
-        raw.append(buffer.getvalue())
-        ok = len(row) == len(header)
-        errors.append(None if ok else f"expected {len(header)} fields, found {len(row)}")
-        for c in source.column_names:  # an optional column absent from the header is NULL
-            columns[c].append(row[index[c]] if ok and c in index else None)
-        extras.append(json.dumps({h: row[index[h]] for h in extra}) if ok and extra else None)
-    table = {
-        "_row_number": pa.array(range(1, len(raw) + 1), pa.int64()),
-        **{c: pa.array(v, pa.string()) for c, v in columns.items()},
-        "_extra_columns": pa.array(extras, pa.string()),
-        "_raw_record": pa.array(raw, pa.string()),
-        "_parse_error": pa.array(errors, pa.string()),
-    }
-    return pa.table(table)
+    sql = _csv_sql(source)
+    chunk = _CsvChunk(source, header, codec, 1)
+    consumed.clear()
+    for row in records:
+        record = _without_line_end("".join(consumed))
+        consumed.clear()
+        if not row:
+            continue
+        chunk.add(row, record)
+        if chunk.rows == CSV_CHUNK_ROWS:
+            yield chunk.table(), sql
+            chunk = _CsvChunk(source, header, codec, chunk.first + chunk.rows)
+    yield chunk.table(), sql
 
 
-def _one_per_file_error(source: Source, batch: pa.Table) -> str | None:
+class _CsvChunk:
+    """Up to CSV_CHUNK_ROWS parsed rows, as the columns of an Arrow table."""
+
+    def __init__(self, source: Source, header: list[str], codec: str, first: int) -> None:
+        self.source, self.header, self.codec, self.first = source, header, codec, first
+        self.index = {name: i for i, name in enumerate(header)}
+        self.extra = [h for h in header if h not in source.column_names]
+        self.columns: dict[str, list[str | None]] = {c: [] for c in source.column_names}
+        self.extras: list[str | None] = []
+        self.raw: list[str] = []
+        self.raw_bytes: list[bytes] = []
+        self.errors: list[str | None] = []
+
+    @property
+    def rows(self) -> int:
+        return len(self.raw)
+
+    def add(self, row: list[str], record: str) -> None:
+        self.raw.append(record)
+        if self.codec != UTF8[1]:  # the text re-encoded: the row's bytes as they arrived
+            self.raw_bytes.append(record.encode(self.codec))
+        ok = len(row) == len(self.header)
+        self.errors.append(None if ok else f"expected {len(self.header)} fields, found {len(row)}")
+        for c in self.source.column_names:  # an optional column absent from the header is NULL
+            self.columns[c].append(row[self.index[c]] if ok and c in self.index else None)
+        self.extras.append(json.dumps({h: row[self.index[h]] for h in self.extra}) if ok and self.extra else None)
+
+    def table(self) -> pa.Table:
+        n = self.rows
+        return pa.table(
+            {
+                "_row_number": pa.array(range(self.first, self.first + n), pa.int64()),
+                **{c: pa.array(v, pa.string()) for c, v in self.columns.items()},
+                "_extra_columns": pa.array(self.extras, pa.string()),
+                "_raw_record": pa.array(self.raw, pa.string()),
+                "_raw_bytes": pa.array(self.raw_bytes or [None] * n, pa.binary()),
+                "_parse_error": pa.array(self.errors, pa.string()),
+            }
+        )
+
+
+def _rejected_csv_lines(text: io.TextIOWrapper, codec: str, file_error: str) -> Iterator[tuple[pa.Table, str]]:
+    """A CSV file rejected whole: its non-blank lines after the first (the header) are its rows."""
+    sql = _rejected_sql(file_error)
+    records: list[str] = []
+    header_seen = False
+    first = 1
+
+    def table() -> pa.Table:
+        raw_bytes = [r.encode(codec) for r in records] if codec != UTF8[1] else [None] * len(records)
+        return pa.table(
+            {
+                "_row_number": pa.array(range(first, first + len(records)), pa.int64()),
+                "_raw_record": pa.array(records, pa.string()),
+                "_raw_bytes": pa.array(raw_bytes, pa.binary()),
+            }
+        )
+
+    for line in text:
+        record = _without_line_end(line)
+        if not record.strip():
+            continue
+        if header_seen:
+            records.append(record)
+        header_seen = True
+        if len(records) == CSV_CHUNK_ROWS:
+            yield table(), sql
+            first, records = first + len(records), []
+    yield table(), sql
+
+
+def _whole_file_checks(con: duckdb.DuckDBPyConnection, source: Source) -> str | None:
+    """The checks of a CSV file that need all its rows, on `_validated`: keys seen twice (row reasons), and why the
+    file is rejected whole, if it is."""
+    duplicates = _duplicate_key_sql(source)
+    if duplicates:
+        con.execute(duplicates)
+    return _one_per_file_error(con, source)
+
+
+def _one_per_file_error(con: duckdb.DuckDBPyConnection, source: Source) -> str | None:
     """Why the file is rejected whole, if a `one_per_file` column holds two instants (e.g. two export cuts in one
     payments file): rows of two exports in one file cannot be ordered by their export downstream."""
     for column in source.columns:
         if not column.one_per_file:
             continue
-        texts = {v.strip() for v in batch.column(column.name).to_pylist() if v is not None and v.strip()}
+        texts = {
+            str(v)
+            for (v,) in con.execute(
+                f"select distinct trim({column.name}) as v from _validated where nullif(trim({column.name}), '')"
+                " is not null"
+            ).fetchall()
+        }
         instants: dict[dt.datetime, str] = {}
         for text in sorted(texts):
             parsed = _instant(text)
@@ -434,18 +822,24 @@ def _order_checks(source: Source) -> list[str]:
 
 
 def _csv_sql(source: Source) -> str:
+    """The row checks of one chunk of a CSV file (text columns in `batch`); keys are checked on the whole file
+    afterwards (`_duplicate_key_sql`)."""
     checks = [check for column in source.columns for check in _check(column)] + _order_checks(source)
+    reason = f"coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), ''))"
+    return f"select *, {reason} as _reason from batch"
+
+
+def _duplicate_key_sql(source: Source) -> str | None:
+    """Every row of a key seen twice in this file, once all its chunks are in `_validated`: the keys counted more
+    than once (a hash aggregate) joined back, the reason appended to the row's others."""
     if not source.key:
-        reason = f"coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), ''))"
-        return f"select *, {reason} as _reason from batch"
-    # Every row of a key seen twice in this file, in the same statement: the keys counted more than once (a hash
-    # aggregate) joined back. Measured on 349k trips rows: +0.25 s over the checks alone, a window count +0.7 s.
+        return None
     key = f"nullif(trim({source.key}), '')"
-    checks.append(f"case when _dup._rows > 1 then 'duplicate {source.key} in file (' || _dup._rows || ' rows)' end")
     return (
-        f"select batch.*, coalesce(_parse_error, nullif(concat_ws('; ', {', '.join(checks)}), '')) as _reason"
-        f" from batch left join (select {key} as _key, count(*) as _rows from batch where {key} is not null"
-        f" group by 1 having count(*) > 1) as _dup on _dup._key = {key}"
+        f"update _validated set _reason = concat_ws('; ', _reason, 'duplicate {source.key} in file (' || _dup._rows"
+        f" || ' rows)') from (select {key} as _key, count(*) as _rows from _validated where {key} is not null"
+        f" group by 1 having count(*) > 1) as _dup where _dup._key = nullif(trim(_validated.{source.key}), '')"
+        " and _validated._parse_error is null"
     )
 
 
@@ -469,8 +863,16 @@ TYPE_NAMES = {
 }
 
 
+def _json_object(text: str) -> str:
+    """SQL: `text` may be a JSON object (its first non-blank character is "{"); then a failed from_json (try: null)
+    means it is not valid JSON. One parse instead of three (json_valid, json_type, from_json): 0.3 s per 233k lines."""
+    return f"starts_with(ltrim({text}, chr(32) || chr(9) || chr(10) || chr(13)), '{{')"
+
+
 def _telematics_sql() -> str:
-    """Decode envelope -> base64 -> payload JSON, type and range checks, in one pass over the lines."""
+    """Decode line bytes -> UTF-8 -> envelope -> base64 -> payload JSON, type and range checks, in one pass over a
+    chunk of lines (`batch`: _row_number, _line with its line end, _length without it). Only a quarantined row keeps
+    its text and bytes: copying every line into `_validated` cost more than the checks."""
 
     def text(doc: str, path: str) -> str:
         return doc + "".join(f"['{key}']" for key in path.removeprefix("$.").split("."))
@@ -505,10 +907,12 @@ def _telematics_sql() -> str:
         return checks
 
     now = _now_sql()
+    names = [name for name, *_ in TELEMATICS_FIELDS + TELEMATICS_PAYLOAD_FIELDS]
     env = [typed(n, "envelope", p, t) for n, p, t, _ in TELEMATICS_FIELDS]
     payload = [typed(n, "payload", p, t) for n, p, t, _ in TELEMATICS_PAYLOAD_FIELDS]
     checks = [
-        "case when envelope is null then 'line is not a JSON object' end",
+        "case when _raw_record is null then 'line is not valid UTF-8' end",
+        "case when _raw_record is not null and envelope is null then 'line is not a JSON object' end",
         "case when envelope is not null and payload_text is null then '$.message.data is not base64 of UTF-8 text' end",
         "case when payload_text is not null and payload is null then 'payload is not a JSON object' end",
     ]
@@ -531,11 +935,15 @@ def _telematics_sql() -> str:
     )
     envelope_shape = _json_shape((*TELEMATICS_FIELDS, ("data", "$.message.data", "varchar", True)))
     return f"""
-        with envelopes as (
-            select _row_number, _raw_record,
-                case when json_valid(_raw_record) and json_type(_raw_record) = 'OBJECT'
-                    then from_json(_raw_record, '{envelope_shape}') end as envelope,
-            from batch
+        with lines as (
+            select _row_number, _line, _length, try(decode(_line)) as _raw_record from batch where _length > 0
+        ),
+        envelopes as (
+            select _row_number, _line, _length, _raw_record,
+                case when {_json_object("_raw_record")} then try(from_json(_raw_record, '{envelope_shape}')) end
+                    as envelope,
+            from lines
+            where not coalesce(regexp_full_match(_raw_record, '\\s*'), false)
         ),
         decoded as (
             select *, try(decode(from_base64(envelope['message']['data']))) as payload_text,
@@ -543,14 +951,17 @@ def _telematics_sql() -> str:
         ),
         payloads as (
             select *,
-                case when json_valid(payload_text) and json_type(payload_text) = 'OBJECT'
-                    then from_json(payload_text, '{_json_shape(TELEMATICS_PAYLOAD_FIELDS)}') end as payload,
+                case when {_json_object("payload_text")}
+                    then try(from_json(payload_text, '{_json_shape(TELEMATICS_PAYLOAD_FIELDS)}')) end as payload,
             from decoded
         ),
         typed as (
             select *, {", ".join(env + payload)} from payloads
         )
-        select *, nullif(concat_ws('; ', {", ".join(checks)}), '') as _reason from typed
+        select {", ".join(["_row_number", *names])}, _reason,
+            case when _reason is not null then {_line_text("_line[1:_length]")} end as _raw_record,
+            case when _reason is not null then _line[1:_length] end as _raw_bytes,
+        from (select *, nullif(concat_ws('; ', {", ".join(checks)}), '') as _reason from typed)
     """
 
 
@@ -566,7 +977,9 @@ def _fault_point(name: str) -> None:
 def _ge_gate(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """Great Expectations on the typed rows that passed the SQL checks; rows it flags go to quarantine too."""
     typed_sql, _ = validate.plan(source)
-    failures = validate.row_failures(source, con.execute(typed_sql).df())
+    # arrow-backed columns: no conversion to numpy objects (0.05 s instead of 0.19 s per 233k telematics rows)
+    frame = con.sql(typed_sql).to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
+    failures = validate.row_failures(source, frame)
     if failures:
         flagged = pa.table(
             {
@@ -587,36 +1000,62 @@ def _commit(
     sink: Sink,
     source: Source,
     name: str,
-    sha: str,
-    batch: pa.Table,
-    validated_sql: str,
-    file_error: str | None,
+    content: Content,
+    attempt: Attempt,
     file_stat: tuple[int, int] | None,
+    sha: str | None,
+    row_progress: RowProgress | None,
 ) -> FileResult:
+    """One transaction: `_validated` filled chunk by chunk, the whole-file checks, the GE gate, `sink.write`,
+    commit. A file whose content turns out to be loaded already (known once read) is rolled back and skipped."""
+    started = time.monotonic()
+
+    def progress(rows: int) -> None:
+        if row_progress:
+            row_progress(name, rows, time.monotonic() - started)
+
     con.execute("begin transaction")
     try:
-        con.register("batch", batch)
+        _validate_chunks(con, source, content, attempt, progress)
+        sha = sha or content.sha
+        if sink.loaded_as(source.name, sha):
+            con.execute("rollback")
+            return _skip_if_loaded(sink, source, name, sha, file_stat) or FileResult(source.name, name, sha, "skipped")
+        file_error = attempt.file_error or content.error
+        if file_error is None and source.name != "telematics":
+            file_error = _whole_file_checks(con, source)
         if file_error is None:
-            con.execute(f"create or replace temp table _validated as {validated_sql}")
             _ge_gate(con, source)
-        else:
-            con.execute(
-                "create or replace temp table _validated as select *, ? as _reason from batch",
-                [f"file rejected: {file_error}"],
-            )
+        elif attempt.file_error is None:  # found after the rows were checked: every row goes, with its bytes
+            con.execute("update _validated set _reason = ?", [f"file rejected: {file_error}"])
         offered, quarantined = con.execute(
             "select count(*), count(*) filter (where _reason is not null) from _validated"
         ).fetchone()
-        status = "rejected" if file_error else "loaded"
-        log = LogRow(offered, offered - quarantined, quarantined, status, file_error, *(file_stat or (None, None)))
+        status = "rejected" if file_error else "quarantined" if offered and quarantined == offered else "loaded"
+        log = LogRow(
+            offered,
+            offered - quarantined,
+            quarantined,
+            status,
+            file_error,
+            *(file_stat or (None, None)),
+            encoding=attempt.encoding[0],
+        )
         sink.write(con, source, name, sha, log)
         con.execute("drop table _validated")
-        con.unregister("batch")
         _fault_point(name)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return FileResult(
-        source.name, name, sha, log.status, log.rows_offered, log.rows_loaded, log.rows_quarantined, file_error
+        source.name,
+        name,
+        sha,
+        log.status,
+        log.rows_offered,
+        log.rows_loaded,
+        log.rows_quarantined,
+        file_error,
+        log.encoding,
     )

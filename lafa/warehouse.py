@@ -26,6 +26,7 @@ LOAD_LOG = (
     ("loaded_at", "timestamp"),
     ("file_size", "bigint"),  # size and modification time of a landing file when last read (null: pushed bytes)
     ("file_mtime_ns", "bigint"),
+    ("encoding", "varchar"),  # utf-8 or cp1252 as the file was read; null when no encoding read it (rejected)
 )
 
 
@@ -100,10 +101,15 @@ def raw_table_ddl() -> list[str]:
     # warehouses from before the size and modification time were logged (2026-12-04)
     for column in ("file_size", "file_mtime_ns"):
         ddl.append(f"alter table {RAW_SCHEMA}._load_log add column if not exists {column} bigint")
+    # and before the encoding was (2026-12-05)
+    ddl.append(f"alter table {RAW_SCHEMA}._load_log add column if not exists encoding varchar")
+    # raw_bytes: the row's original bytes (raw_record is their text; nothing of a quarantined row is lost)
     ddl.append(
         f"create table if not exists {RAW_SCHEMA}._quarantine (source varchar, file varchar,"
-        " file_sha256 varchar, row_number bigint, reason varchar, raw_record varchar, quarantined_at timestamp)"
+        " file_sha256 varchar, row_number bigint, reason varchar, raw_record varchar, quarantined_at timestamp,"
+        " raw_bytes blob)"
     )
+    ddl.append(f"alter table {RAW_SCHEMA}._quarantine add column if not exists raw_bytes blob")
     return ddl
 
 

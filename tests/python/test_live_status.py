@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from builders import envelope, ping, write_telematics
+from builders import envelope, ping, write_csv, write_telematics
 from conftest import Warehouse
 
 BUILD = ["build", "-s", "+rpt_fleet_live_status", "--resource-type", "seed", "--resource-type", "model"]
@@ -40,6 +40,18 @@ def _live_status(wh: Warehouse) -> list[tuple]:
 def test_stalled_feed_fails_freshness_and_marks_live_status(warehouse: Warehouse) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
 
+    # the vehicles export lists the vehicle (the live status shows known vehicles only)
+    vehicle = {
+        "vehicle_id": "veh_0001",
+        "vin": "VIN1",
+        "make": "BYD",
+        "model": "Dolphin Mini",
+        "model_year": "2025",
+        "battery_capacity_kwh": "38.88",
+        "acquired_at": "2026-01-05T10:00:00-06:00",
+        "acquisition_cost_mxn": "358000.00",
+    }
+    write_csv(warehouse.landing, "vehicles", "2026-01-05.csv", [vehicle, vehicle | {"vehicle_id": "veh_0002"}])
     # the feed stopped 3 hours ago
     write_telematics(warehouse.landing, "stalled.jsonl", _readings("old", "veh_0001", now - timedelta(hours=3)))
     assert warehouse.lafa("load", str(warehouse.landing)).returncode == 0
