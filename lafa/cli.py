@@ -64,6 +64,7 @@ def _load(args: argparse.Namespace) -> int:
     import duckdb
 
     from lafa.load import FileResult, Sink, load_landing
+    from lafa.pii import LegacyPersonalData
     from lafa.warehouse import connect
 
     if not args.landing.is_dir():
@@ -73,6 +74,8 @@ def _load(args: argparse.Namespace) -> int:
         _clock()
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not _pii_key(args.target):
         return 2
 
     def progress(result: FileResult, i: int, n: int) -> None:
@@ -96,6 +99,9 @@ def _load(args: argparse.Namespace) -> int:
             destination, con = str(duckdb_path()), connect()
         with con:
             results = load_landing(con, args.landing, progress=progress, sink=sink, rehash=args.rehash)
+    except LegacyPersonalData as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except duckdb.IOException as error:
         print(f"error: cannot open the warehouse {duckdb_path()}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
@@ -115,6 +121,27 @@ def _load(args: argparse.Namespace) -> int:
     for r in rejected:
         print(f"error: {r.file} rejected: {r.error}", file=sys.stderr)
     return 1 if rejected else 0
+
+
+def _pii_key(target: str) -> bool:
+    """The pseudonymisation key is usable (docs/privacy.md). DuckDB: a local key file is created when none is
+    configured, and where it is said; BigQuery: a missing key is an error, never created."""
+    from lafa import pii
+
+    try:
+        if target == "duckdb":
+            created = pii.ensure_local_key()
+            if created:
+                print(
+                    f"created the pseudonymisation key {created} (mode 0600, outside the repository; keep it: "
+                    "another key gives other tokens, docs/privacy.md)",
+                    file=sys.stderr,
+                )
+        pii.load_key()
+    except pii.KeyMissing as error:
+        print(f"error: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -68,7 +68,7 @@ CSV_SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "drivers",
-        "A driver (personal data; hashed or dropped in staging).",
+        "A driver (personal data: the loader keeps keyed tokens of phone and CURP, docs/privacy.md).",
         (
             Column("driver_id"),
             Column("full_name"),
@@ -201,7 +201,7 @@ CSV_SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "warehouse_jobs",
-        "A warehouse query job (BigQuery INFORMATION_SCHEMA.JOBS extract).",
+        "A warehouse query job (BigQuery INFORMATION_SCHEMA.JOBS extract; user_email is personal: tokenised).",
         (
             Column("job_id"),
             Column("creation_time", "timestamp"),

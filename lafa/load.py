@@ -28,7 +28,7 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
-from lafa import validate
+from lafa import pii, validate
 from lafa.clock import load_clock
 from lafa.contract import (
     SOURCES,
@@ -146,8 +146,8 @@ def _gunzip(data: bytes) -> tuple[bytes, str | None]:
 
 
 def raw_columns(source: Source) -> list[str]:
-    """The contract columns of a raw table, before its lineage columns."""
-    return source.column_names + ([] if source.name == "telematics" else ["_extra_columns"])
+    """The contract columns of a raw table (personal ones as their tokens: `lafa.pii`), before its lineage columns."""
+    return pii.stored_columns(source) + ([] if source.name == "telematics" else ["_extra_columns"])
 
 
 class Sink(Protocol):
@@ -167,6 +167,11 @@ class Sink(Protocol):
 
     def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
         """Write `_validated` (good rows, quarantined rows) and the load-log row; called inside `con`'s transaction."""
+        ...
+
+    @property
+    def restricted(self) -> pii.RestrictedWriter:
+        """Where the originals of personal sources go, before `write` (`lafa.pii`)."""
         ...
 
 
@@ -189,6 +194,14 @@ class DuckDBSink:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        self._restricted: pii.DuckDBRestricted | None = None
+
+    @property
+    def restricted(self) -> pii.RestrictedWriter:
+        """The restricted DuckDB file (`lafa.pii.restricted_duckdb_path`), its own database and connection."""
+        if self._restricted is None:
+            self._restricted = pii.DuckDBRestricted(pii.restricted_duckdb_path(self.con))
+        return self._restricted
 
     def loaded_as(self, source: str, sha: str) -> str | None:
         seen = self.con.execute(
@@ -538,6 +551,9 @@ def _commit(
                 "create or replace temp table _validated as select *, ? as _reason from batch",
                 [f"file rejected: {file_error}"],
             )
+        # personal data (lafa/pii.py): originals to the restricted store, committed there first; `_validated`
+        # tokenised and redacted in place before anything reaches the sink
+        pii.protect(con, source, name, sha, sink.restricted)
         offered, quarantined = con.execute(
             "select count(*), count(*) filter (where _reason is not null) from _validated"
         ).fetchone()
