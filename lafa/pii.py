@@ -267,6 +267,8 @@ def protect(con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str,
         assignments = [f"{c} = p.{c}" for c in tokens]
         assignments += [f"{p.column} = null" for p in personal if p.column in present]
         assignments.append("_raw_record = p._redacted_record")
+        # any other copy of the original row (e.g. its bytes, `_raw_bytes`) never reaches the warehouse either
+        assignments += [f"{c} = null" for c in sorted(present) if c.startswith("_raw") and c != "_raw_record"]
         if "_extra_columns" in present:
             assignments.append("_extra_columns = p._redacted_extras")
         con.execute(

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 from builders import write_csv
 from conftest import PII_KEY_FILE, REPO, Warehouse
@@ -324,3 +325,34 @@ def test_a_warehouse_with_plain_personal_values_is_refused(warehouse: Warehouse)
     assert done.returncode == 0, done.stderr
     assert warehouse.query("select driver_id from raw.drivers") == [("d1",)]
     assert os.path.exists(warehouse.restricted)
+
+
+def test_the_hook_redacts_every_copy_of_a_row_in_the_validated_batch() -> None:
+    """`lafa.pii.protect` on `_validated` as `lafa.load._commit` leaves it: tokens in, plain values, the raw record
+    and any other raw copy of the row (e.g. the original bytes of a quarantined row) out; originals handed to the
+    restricted writer first."""
+    from lafa.contract import SOURCES
+
+    written: list[tuple[int, int]] = []
+
+    class Writer:
+        def write(self, source: object, name: str, sha: str, rows: pa.Table, quarantined: pa.Table) -> None:
+            written.append((rows.num_rows, quarantined.num_rows))
+            assert rows.column("phone").to_pylist() == [DRIVER["phone"]]
+
+    con = duckdb.connect()
+    con.execute(
+        "create temp table _validated as select 1::bigint as _row_number, 'd1' as driver_id, ? as full_name,"
+        " ? as phone, ? as curp, '2026-01-05T10:00:00Z' as onboarded_at, 'z' as home_zone_id,"
+        " null::varchar as _extra_columns, 'the,original,row' as _raw_record, null::varchar as _parse_error,"
+        " 'row'::blob as _raw_bytes, null::varchar as _reason",
+        [DRIVER["full_name"], DRIVER["phone"], DRIVER["curp"]],
+    )
+    pii.protect(con, SOURCES["drivers"], "drivers/x.csv", "0" * 64, Writer())
+    assert written == [(1, 0)]
+    row = con.execute(
+        "select full_name, phone, curp, _raw_bytes, phone_token = ?, _raw_record from _validated",
+        [pii.token("phone", DRIVER["phone"], pii.load_key())],
+    ).fetchone()
+    assert row[:5] == (None, None, None, None, True)
+    assert DRIVER["phone"] not in row[5] and row[5].startswith("d1,[restricted],token:")
