@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 # The pseudonymisation key of this test process and of every subprocess it starts (isolated_warehouse copies the
 # environment): a temporary key file outside the repository, never the developer's ~/.config/lafa/pii.key.
 PII_KEY_FILE = Path(tempfile.mkdtemp(prefix="lafa-pii-key-")) / "pii.key"
+atexit.register(shutil.rmtree, PII_KEY_FILE.parent, True)
 PII_KEY_FILE.write_text(secrets.token_hex(32) + "\n")
 PII_KEY_FILE.chmod(0o600)
 os.environ["LAFA_PII_KEY_FILE"] = str(PII_KEY_FILE)
