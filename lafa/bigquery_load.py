@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from lafa import pii
 from lafa.contract import CSV_SOURCES, SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS, Source
 from lafa.load import QUARANTINE_BYTES, LogRow, raw_columns
 from lafa.warehouse import LOAD_LOG
@@ -114,12 +116,15 @@ class BigQuerySink:
         prefix = dataset_prefix or os.environ.get("LAFA_BQ_DATASET", "lafa")
         self.dataset = f"{client.project}.{prefix}_raw"
         self.table_order: dict[str, list[str]] = {}  # column order of a table altered after its creation
+        self.restricted = BigQueryRestricted(self, f"{client.project}.{prefix}_restricted")
 
     def ensure_tables(self) -> None:
         """Every raw table exists, empty, before its first file (as on DuckDB)."""
         self.client.create_dataset(self.dataset, exists_ok=True)
+        self._check_legacy()
         for name in ("telematics", *(s.name for s in CSV_SOURCES), "_load_log", "_quarantine"):
             self._query(table_ddl(self.dataset, name))
+        self.restricted.ensure_tables()
         # load logs from before the size and modification time were logged (2026-12-04)
         added = ", ".join(f"add column if not exists {c} INT64" for c in ("file_size", "file_mtime_ns"))
         self._query(f"alter table `{self.dataset}._load_log` {added}, add column if not exists encoding STRING")
@@ -133,6 +138,25 @@ class BigQuerySink:
                 self._query(f"alter table `{self.dataset}.{source.name}` {added}")
                 schema = self.client.get_table(f"{self.dataset}.{source.name}").schema
                 self.table_order[source.name] = [field.name for field in schema]
+
+    def _check_legacy(self) -> None:
+        """A raw table of a personal source from before pseudonymisation (lafa.pii.check_legacy_tables): refused
+        when it holds rows, else recreated by the DDL below."""
+        from google.api_core.exceptions import NotFound
+
+        for table, personal in pii.PERSONAL.items():
+            try:
+                schema = self.client.get_table(f"{self.dataset}.{table}").schema
+            except NotFound:
+                continue
+            legacy = [p.column for p in personal if p.column in {field.name for field in schema}]
+            if not legacy:
+                continue
+            quarantined = f"select count(*) from `{self.dataset}._quarantine` where source = '{_name(table)}'"
+            rows = self._query(f"select count(*) from `{self.dataset}.{table}`")[0][0] + self._query(quarantined)[0][0]
+            if rows:
+                raise BigQueryConfigError(pii.legacy_message(f"{self.dataset}.{table}", legacy, rows))
+            self.client.delete_table(f"{self.dataset}.{table}")
 
     def _query(self, sql: str) -> list[Any]:
         return list(self.client.query(sql).result())
@@ -189,12 +213,21 @@ class BigQuerySink:
             if self._query(f"select count(*) from `{self.dataset}.{table}` where {where}")[0][0]:
                 self._query(f"delete from `{self.dataset}.{table}` where {where}")
 
-    def _load(self, con: duckdb.DuckDBPyConnection, table: str, select_sql: str) -> None:
-        """One CSV load job of `select_sql` (its columns in the table's order) into `table`."""
+    def _load(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        select_sql: str,
+        dataset: str | None = None,
+        columns: tuple[tuple[str, str], ...] | None = None,
+    ) -> None:
+        """One CSV load job of `select_sql` (its columns in the table's order) into `table` (of `dataset`, default
+        the raw dataset; `columns` default: the raw table's)."""
         from google.cloud import bigquery
 
-        columns = table_columns(table)
-        order = self.table_order.get(table)
+        dataset = dataset or self.dataset
+        columns = columns or table_columns(table)
+        order = self.table_order.get(table) if dataset == self.dataset else None
         if order and order != [c for c, _ in columns]:  # the table's order; a column the contract lacks is NULL
             types = dict(columns)
             picked = ", ".join(c if c in types else f"cast(null as varchar) as {c}" for c in order)
@@ -227,7 +260,65 @@ class BigQuerySink:
             if multiline:  # only then: the flag changes how BigQuery splits the file (and emulators lack it)
                 config.allow_quoted_newlines = True
             with path.open("rb") as data:
-                self.client.load_table_from_file(data, f"{self.dataset}.{table}", job_config=config).result()
+                self.client.load_table_from_file(data, f"{dataset}.{table}", job_config=config).result()
+
+
+class BigQueryRestricted:
+    """`lafa.pii.RestrictedWriter` for BigQuery: the dataset `<prefix>_restricted`, written by the loader's service
+    account only (docs/privacy.md). A file's rows are keyed by its sha256: leftovers of an earlier attempt are
+    deleted before its rows are loaded again, and they are loaded before any of its analytics rows."""
+
+    def __init__(self, sink: BigQuerySink, dataset: str) -> None:
+        self.sink = sink
+        self.dataset = dataset
+
+    @staticmethod
+    def columns(table: str) -> tuple[tuple[str, str], ...]:
+        if table == "_quarantine":
+            return (*pii.RESTRICTED_QUARANTINE, ("quarantined_at", "timestamp"))
+        return (
+            *((c, "varchar") for c in pii.restricted_columns(SOURCES[table])),
+            *pii.RESTRICTED_LINEAGE,
+            ("_loaded_at", "timestamp"),
+        )
+
+    def ensure_tables(self) -> None:
+        self.sink.client.create_dataset(self.dataset, exists_ok=True)
+        for table in (*pii.PERSONAL, "_quarantine"):
+            columns = ", ".join(f"{c} {BQ_TYPES[t]}" for c, t in self.columns(table))
+            self.sink._query(f"create table if not exists `{self.dataset}.{table}` ({columns})")
+
+    def write(self, source: Source, name: str, sha: str, rows: pa.Table, quarantined: pa.Table) -> None:
+        import duckdb
+
+        digest = _hex(sha)
+        for table, column in ((source.name, "_file_sha256"), ("_quarantine", "file_sha256")):
+            where = f"{column} = '{digest}'"
+            if self.sink._query(f"select count(*) from `{self.dataset}.{table}` where {where}")[0][0]:
+                self.sink._query(f"delete from `{self.dataset}.{table}` where {where}")
+        at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with duckdb.connect() as con:
+            con.register("_rows", rows)
+            con.register("_bad", quarantined)
+            con.execute("create temp table _attempt as select ? as file, ? as sha, ? as at", [name, digest, at])
+            if rows.num_rows:
+                columns = ", ".join(f"r.{c}" for c in pii.restricted_columns(source))
+                self.sink._load(
+                    con,
+                    source.name,
+                    f"select {columns}, a.file, a.sha, r._row_number, a.at from _rows as r, _attempt as a",
+                    self.dataset,
+                    self.columns(source.name),
+                )
+            if quarantined.num_rows:
+                self.sink._load(
+                    con,
+                    "_quarantine",
+                    f"select '{_name(source.name)}', a.file, a.sha, b._row_number, b._reason, b._raw_record, a.at"
+                    " from _bad as b, _attempt as a",
+                    self.dataset,
+                    self.columns("_quarantine"),
+                )
 
 
 def _csv_value(name: str, sql_type: str) -> str:

@@ -65,6 +65,7 @@ def _load(args: argparse.Namespace) -> int:
     import duckdb
 
     from lafa.load import FileResult, Sink, load_landing
+    from lafa.pii import LegacyPersonalData
     from lafa.warehouse import WarehouseError, connect, describe_error
 
     if not args.landing.is_dir():
@@ -74,6 +75,8 @@ def _load(args: argparse.Namespace) -> int:
         _clock()
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not _pii_key(args.target):
         return 2
 
     def progress(result: FileResult, i: int, n: int) -> None:
@@ -110,7 +113,7 @@ def _load(args: argparse.Namespace) -> int:
             results = load_landing(
                 con, args.landing, progress=progress, sink=sink, rehash=args.rehash, row_progress=row_progress
             )
-    except WarehouseError as error:
+    except (WarehouseError, LegacyPersonalData) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except duckdb.Error as error:
@@ -137,6 +140,27 @@ def _load(args: argparse.Namespace) -> int:
     for r in quarantined:
         print(f"error: {r.file}: every row quarantined ({r.rows_quarantined:,}; see raw._quarantine)", file=sys.stderr)
     return 1 if rejected or quarantined else 0
+
+
+def _pii_key(target: str) -> bool:
+    """The pseudonymisation key is usable (docs/privacy.md). DuckDB: a local key file is created when none is
+    configured, and where it is said; BigQuery: a missing key is an error, never created."""
+    from lafa import pii
+
+    try:
+        if target == "duckdb":
+            created = pii.ensure_local_key()
+            if created:
+                print(
+                    f"created the pseudonymisation key {created} (mode 0600, outside the repository; keep it: "
+                    "another key gives other tokens, docs/privacy.md)",
+                    file=sys.stderr,
+                )
+        pii.load_key()
+    except pii.KeyMissing as error:
+        print(f"error: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -93,7 +93,7 @@ CSV_SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "drivers",
-        "A driver (personal data; hashed or dropped in staging).",
+        "A driver (personal data: the loader keeps keyed tokens of phone and CURP, docs/privacy.md).",
         (
             Column("driver_id"),
             Column("full_name"),
@@ -230,7 +230,7 @@ CSV_SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "warehouse_jobs",
-        "A warehouse query job (BigQuery INFORMATION_SCHEMA.JOBS extract).",
+        "A warehouse query job (BigQuery INFORMATION_SCHEMA.JOBS extract; user_email is personal: tokenised).",
         (
             Column("job_id"),
             Column("creation_time", "timestamp"),

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lafa import validate
+from lafa import pii, validate
 from lafa.clock import load_clock
 from lafa.contract import (
     EARLIEST_VALID_DATE,
@@ -295,8 +295,8 @@ def _line_text(blob: str) -> str:
 
 
 def raw_columns(source: Source) -> list[str]:
-    """The contract columns of a raw table, before its lineage columns."""
-    return source.column_names + ([] if source.name == "telematics" else ["_extra_columns"])
+    """The contract columns of a raw table (personal ones as their tokens: `lafa.pii`), before its lineage columns."""
+    return pii.stored_columns(source) + ([] if source.name == "telematics" else ["_extra_columns"])
 
 
 class Sink(Protocol):
@@ -316,6 +316,11 @@ class Sink(Protocol):
 
     def write(self, con: duckdb.DuckDBPyConnection, source: Source, name: str, sha: str, log: LogRow) -> None:
         """Write `_validated` (good rows, quarantined rows) and the load-log row; called inside `con`'s transaction."""
+        ...
+
+    @property
+    def restricted(self) -> pii.RestrictedWriter:
+        """Where the originals of personal sources go, before `write` (`lafa.pii`)."""
         ...
 
 
@@ -343,6 +348,14 @@ class DuckDBSink:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        self._restricted: pii.DuckDBRestricted | None = None
+
+    @property
+    def restricted(self) -> pii.RestrictedWriter:
+        """The restricted DuckDB file (`lafa.pii.restricted_duckdb_path`), its own database and connection."""
+        if self._restricted is None:
+            self._restricted = pii.DuckDBRestricted(pii.restricted_duckdb_path(self.con))
+        return self._restricted
 
     def loaded_as(self, source: str, sha: str) -> str | None:
         seen = self.con.execute(
@@ -1028,6 +1041,9 @@ def _commit(
             _ge_gate(con, source)
         elif attempt.file_error is None:  # found after the rows were checked: every row goes, with its bytes
             con.execute("update _validated set _reason = ?", [f"file rejected: {file_error}"])
+        # personal data (lafa/pii.py): originals to the restricted store, committed there first; `_validated`
+        # tokenised and redacted in place before anything reaches the sink
+        pii.protect(con, source, name, sha, sink.restricted)
         offered, quarantined = con.execute(
             "select count(*), count(*) filter (where _reason is not null) from _validated"
         ).fetchone()

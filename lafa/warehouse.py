@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from lafa.contract import CSV_SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS
+from lafa.pii import check_legacy_tables, stored_columns
 
 DEFAULT_DUCKDB_PATH = "data/lafa.duckdb"
 RAW_SCHEMA = "raw"
@@ -86,7 +87,7 @@ def raw_table_ddl() -> list[str]:
     """DDL of every raw table; CSV sources keep the text that arrived, telematics is flattened and typed."""
     ddl = [f"create schema if not exists {RAW_SCHEMA}"]
     for source in CSV_SOURCES:
-        cols = ", ".join(f"{c} varchar" for c in source.column_names)
+        cols = ", ".join(f"{c} varchar" for c in stored_columns(source))
         ddl.append(
             f"create table if not exists {RAW_SCHEMA}.{source.name} ({cols}, _extra_columns varchar, {LINEAGE_COLUMNS})"
         )
@@ -116,3 +117,4 @@ def raw_table_ddl() -> list[str]:
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for statement in raw_table_ddl():
         con.execute(statement)
+    check_legacy_tables(con)

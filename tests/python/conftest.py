@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +19,26 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
 
+# The pseudonymisation key of this test process and of every subprocess it starts (isolated_warehouse copies the
+# environment): a temporary key file outside the repository, never the developer's ~/.config/lafa/pii.key.
+PII_KEY_FILE = Path(tempfile.mkdtemp(prefix="lafa-pii-key-")) / "pii.key"
+atexit.register(shutil.rmtree, PII_KEY_FILE.parent, True)
+PII_KEY_FILE.write_text(secrets.token_hex(32) + "\n")
+PII_KEY_FILE.chmod(0o600)
+os.environ["LAFA_PII_KEY_FILE"] = str(PII_KEY_FILE)
+os.environ.pop("LAFA_PII_KEY", None)
+
 
 @dataclass
 class Warehouse:
     path: Path
     env: dict[str, str]
     landing: Path
+
+    @property
+    def restricted(self) -> Path:
+        """The restricted store of this warehouse (originals of personal data, docs/privacy.md)."""
+        return Path(self.env["LAFA_RESTRICTED_DUCKDB_PATH"])
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.path), read_only=True)
@@ -43,10 +61,13 @@ class Warehouse:
 
 
 def isolated_warehouse(tmp: Path) -> Warehouse:
-    """A warehouse file, dbt target/log folders and a landing folder of its own under `tmp`."""
+    """A warehouse file (and its restricted store), dbt target/log folders and a landing folder of its own under
+    `tmp`; the temporary pseudonymisation key of this test session."""
     env = dict(os.environ)
     env.update(
         LAFA_DUCKDB_PATH=str(tmp / "lafa.duckdb"),
+        LAFA_RESTRICTED_DUCKDB_PATH=str(tmp / "lafa_restricted.duckdb"),
+        LAFA_PII_KEY_FILE=str(PII_KEY_FILE),
         DBT_TARGET_PATH=str(tmp / "target"),
         DBT_LOG_PATH=str(tmp / "logs"),
         DBT_PROFILES_DIR=str(REPO),

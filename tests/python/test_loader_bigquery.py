@@ -181,3 +181,55 @@ def test_an_optional_column_added_to_an_older_table_is_filled_by_name(warehouse:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_duckdb_and_bigquery_give_the_same_tokens_and_keep_the_originals_apart(
+    warehouse: Warehouse, monkeypatch
+) -> None:
+    """One drivers file loaded by both targets: the same tokens and redacted quarantine records in raw, the
+    originals only in <dataset>_restricted (docs/privacy.md)."""
+    monkeypatch.setenv("LAFA_BQ_EMULATOR", str(_emulator()))
+    import bq_emulator
+    from test_pii import DRIVER, _drivers_file
+
+    monkeypatch.setattr(bq_emulator, "EMULATOR", Path(os.environ["LAFA_BQ_EMULATOR"]))
+    _drivers_file(warehouse.landing)
+    duck = warehouse.lafa("load", str(warehouse.landing))
+    assert duck.returncode == 0, duck.stderr
+    port = free_port()
+    server = start(port)
+    try:
+        env = dict(
+            warehouse.env,
+            LAFA_BQ_API_ENDPOINT=f"http://127.0.0.1:{port}",
+            LAFA_BQ_PROJECT=PROJECT,
+            LAFA_BQ_DATASET="lafa",
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing), "--target", "bigquery"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        bq = client(port)
+
+        def rows(sql: str) -> list[tuple]:
+            return [tuple(r.values()) for r in bq.query(sql).result()]
+
+        raw, restricted = f"{PROJECT}.lafa_raw", f"{PROJECT}.lafa_restricted"
+        tokens = "select driver_id, phone_token, curp_token from {} order by 1"
+        expected = warehouse.query(tokens.format("raw.drivers"))
+        assert expected and expected[0][1] is not None
+        assert rows(tokens.format(f"`{raw}.drivers`")) == expected
+        quarantine = "select row_number, raw_record from {} order by 1"
+        assert rows(quarantine.format(f"`{raw}._quarantine`")) == warehouse.query(quarantine.format("raw._quarantine"))
+        assert not {"full_name", "phone", "curp"} & {f.name for f in bq.get_table(f"{raw}.drivers").schema}
+        assert rows(f"select driver_id, full_name, phone, curp, phone_token from `{restricted}.drivers`") == [
+            ("d1", DRIVER["full_name"], DRIVER["phone"], DRIVER["curp"], expected[0][1])
+        ]
+        assert [r[0] for r in rows(f"select row_number from `{restricted}._quarantine` order by 1")] == [2, 3]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

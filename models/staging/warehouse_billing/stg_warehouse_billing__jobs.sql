@@ -5,6 +5,8 @@ with source as (
 final as (
     select
         trim(job_id) as job_id,
+        -- keyed token of the user e-mail, computed by the loader (docs/privacy.md); the e-mail never reaches raw
+        user_token,
         {{ parse_utc_timestamp('creation_time') }} as created_at,
         cast({{ dbt.date_trunc('month', local_date(parse_utc_timestamp('creation_time'))) }} as date) as job_month,
         {{ clean_category('job_type') }} as job_type,
