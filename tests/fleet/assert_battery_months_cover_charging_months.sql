@@ -1,5 +1,6 @@
 -- Row count guard: every vehicle-month with a charging session of a known vehicle has a battery-health row,
--- and every month with a qualifying session has an SoH estimate in the plausible band (vars soh_plausible_min_pct..max_pct).
+-- and every month with a qualifying session has an SoH estimate in the plausible band
+-- (vars soh_plausible_min_pct..max_pct).
 with charging_months as (
     select distinct
         sessions.vehicle_id,
@@ -17,4 +18,8 @@ left join {{ ref('fct_battery_health_monthly') }} as health
     on charging_months.vehicle_id = health.vehicle_id and charging_months.month_start = health.month_start
 where
     health.vehicle_id is null
-    or (health.sessions_used > 0 and health.soh_estimate_pct not between {{ var('soh_plausible_min_pct') }} and {{ var('soh_plausible_max_pct') }})
+    or (
+        health.sessions_used > 0
+        and health.soh_estimate_pct
+        not between {{ var('soh_plausible_min_pct') }} and {{ var('soh_plausible_max_pct') }}
+    )

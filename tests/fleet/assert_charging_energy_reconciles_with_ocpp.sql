@@ -103,8 +103,14 @@ final as (
     where
         is_one_sided
         -- a session of a vehicle without a known capacity has no energy on either side: null equals null here
-        or not coalesce(abs(expected_energy_kwh - actual_energy_kwh) <= 0.001, expected_energy_kwh is null and actual_energy_kwh is null)
-        or not coalesce(abs(expected_cost_mxn - actual_cost_mxn) <= 0.005, expected_cost_mxn is null and actual_cost_mxn is null)
+        or not coalesce(
+            abs(expected_energy_kwh - actual_energy_kwh) <= 0.001,
+            expected_energy_kwh is null and actual_energy_kwh is null
+        )
+        or not coalesce(
+            abs(expected_cost_mxn - actual_cost_mxn) <= 0.005,
+            expected_cost_mxn is null and actual_cost_mxn is null
+        )
     union all
     select
         'home_session_under_an_export' as failed_check,

@@ -1,6 +1,7 @@
--- The live status (built incrementally, int_fleet__vehicle_latest_readings) shows every known vehicle (dim_vehicles)
--- with a non-suspect reading, last seen at its latest one, and no other vehicle. With var data_tests_recent_days (the daily job), only
--- vehicles that reported in the last N days are checked, against those days' readings.
+-- The live status (built incrementally, int_fleet__vehicle_latest_readings) shows every known vehicle
+-- (dim_vehicles) with a non-suspect reading, last seen at its latest one, and no other vehicle. With var
+-- data_tests_recent_days (the daily job), only vehicles that reported in the last N days are checked, against
+-- those days' readings.
 {%- set recent = recent_days_condition(ref('int_fleet__telematics_intervals'), 'recorded_date') %}
 with readings as (
     select

@@ -36,8 +36,8 @@ session_capacities as (
     select
         sessions.vehicle_id,
         sessions.month_start,
-        sessions.energy_battery_in_soc_gain_kwh / (sessions.soc_gain_pct / 100.0) as usable_capacity_kwh,
-        vehicles.nominal_capacity_kwh
+        vehicles.nominal_capacity_kwh,
+        sessions.energy_battery_in_soc_gain_kwh / (sessions.soc_gain_pct / 100.0) as usable_capacity_kwh
     from sessions
     inner join vehicles on sessions.vehicle_id = vehicles.vehicle_id
     where sessions.soc_gain_pct >= 30 and sessions.energy_battery_in_soc_gain_kwh > 0
