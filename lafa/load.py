@@ -63,6 +63,8 @@ PLAIN_READ_BYTES = 8 << 20
 # Content per telematics chunk (~90k lines) and rows per CSV chunk: what one chunk holds in memory at once.
 CHUNK_BYTES = 64 << 20
 CSV_CHUNK_ROWS = 100_000
+# Rows per Arrow record batch handed to DuckDB: one batch is one scan unit, so a chunk uses both cores.
+SCAN_BATCH_ROWS = 8_192
 # Two bytes that are a UTF-8 lead and continuation byte: a file holding them is UTF-8 with a broken byte, not a
 # Windows-1252 export (in Spanish cp1252 text "Ã" or "Â" before a byte 0x80-0xBF does not occur).
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
@@ -465,6 +467,8 @@ def _validate_chunks(
     chunks = _telematics_chunks(content, attempt) if telematics else _csv_chunks(content, source, attempt)
     rows = 0
     for i, (batch, sql) in enumerate(_prefetched(chunks)):
+        # several record batches: DuckDB scans an Arrow table one batch per thread (zero-copy slices)
+        batch = pa.Table.from_batches(batch.to_batches(max_chunksize=SCAN_BATCH_ROWS), schema=batch.schema)
         con.register("batch", batch)
         con.execute(
             f"insert into _validated by name {sql}" if i else f"create or replace temp table _validated as {sql}"
