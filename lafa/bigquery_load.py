@@ -24,7 +24,15 @@ import duckdb
 import pyarrow as pa
 
 from lafa import pii
-from lafa.contract import CSV_SOURCES, SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS, Source
+from lafa.contract import (
+    CSV_SOURCES,
+    LINEAGE,
+    QUARANTINE,
+    SOURCES,
+    TELEMATICS_FIELDS,
+    TELEMATICS_PAYLOAD_FIELDS,
+    Source,
+)
 from lafa.load import QUARANTINE_BYTES, LogRow, raw_columns
 from lafa.warehouse import LOAD_LOG
 
@@ -37,17 +45,6 @@ BQ_TYPES = {
     "double": "FLOAT64",
     "timestamp": "TIMESTAMP",
 }
-LINEAGE = (("_file", "varchar"), ("_file_sha256", "varchar"), ("_row_number", "bigint"), ("_loaded_at", "timestamp"))
-QUARANTINE = (
-    ("source", "varchar"),
-    ("file", "varchar"),
-    ("file_sha256", "varchar"),
-    ("row_number", "bigint"),
-    ("reason", "varchar"),
-    ("raw_record", "varchar"),
-    ("quarantined_at", "timestamp"),
-    ("raw_bytes", "blob"),  # the row's original bytes (appended 2026-12-05: last, as on tables from before it)
-)
 # BigQuery's CSV loader reads this timestamp spelling on every version (and on the emulator).
 BQ_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f UTC"
 

@@ -300,3 +300,22 @@ TELEMATICS = Source(
 )
 
 SOURCES: dict[str, Source] = {s.name: s for s in (TELEMATICS, *CSV_SOURCES)}
+
+# Columns every raw table ends with, and the quarantine's, as (name, DuckDB type): the DuckDB DDL, the BigQuery
+# schemas and the restricted store's tables are all built from these.
+LINEAGE: tuple[tuple[str, str], ...] = (
+    ("_file", "varchar"),
+    ("_file_sha256", "varchar"),
+    ("_row_number", "bigint"),
+    ("_loaded_at", "timestamp"),
+)
+QUARANTINE: tuple[tuple[str, str], ...] = (
+    ("source", "varchar"),
+    ("file", "varchar"),
+    ("file_sha256", "varchar"),
+    ("row_number", "bigint"),
+    ("reason", "varchar"),
+    ("raw_record", "varchar"),
+    ("quarantined_at", "timestamp"),
+    ("raw_bytes", "blob"),  # the row's original bytes (appended 2026-12-05: last, as on tables from before it)
+)

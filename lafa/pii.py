@@ -29,7 +29,7 @@ from typing import Literal, Protocol
 import duckdb
 import pyarrow as pa
 
-from lafa.contract import Source
+from lafa.contract import LINEAGE, QUARANTINE, Source
 
 Kind = Literal["phone", "curp", "email", "name"]
 RESTRICTED = "[restricted]"
@@ -178,15 +178,9 @@ def restricted_columns(source: Source) -> list[str]:
     return [*key, *(p.column for p in personal), *tokens, "_extra_columns"]
 
 
-RESTRICTED_LINEAGE = (("_file", "varchar"), ("_file_sha256", "varchar"), ("_row_number", "bigint"))
-RESTRICTED_QUARANTINE = (
-    ("source", "varchar"),
-    ("file", "varchar"),
-    ("file_sha256", "varchar"),
-    ("row_number", "bigint"),
-    ("reason", "varchar"),
-    ("raw_record", "varchar"),
-)
+# the raw tables' lineage without the load time, and the quarantine's columns up to the row's text
+RESTRICTED_LINEAGE = LINEAGE[:3]
+RESTRICTED_QUARANTINE = QUARANTINE[:6]
 
 
 class RestrictedWriter(Protocol):

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import duckdb
 
-from lafa.contract import CSV_SOURCES, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS
+from lafa.contract import CSV_SOURCES, LINEAGE, QUARANTINE, TELEMATICS_FIELDS, TELEMATICS_PAYLOAD_FIELDS
 from lafa.pii import check_legacy_tables, stored_columns
 
 DEFAULT_DUCKDB_PATH = "data/lafa.duckdb"
 RAW_SCHEMA = "raw"
-LINEAGE_COLUMNS = "_file varchar, _file_sha256 varchar, _row_number bigint, _loaded_at timestamp"
+LINEAGE_COLUMNS = ", ".join(f"{name} {sql_type}" for name, sql_type in LINEAGE)
 # (column, DuckDB type) of raw._load_log, one row per file offered; the BigQuery raw dataset has the same columns
 LOAD_LOG = (
     ("source", "varchar"),
@@ -105,11 +105,7 @@ def raw_table_ddl() -> list[str]:
     # and before the encoding was (2026-12-05)
     ddl.append(f"alter table {RAW_SCHEMA}._load_log add column if not exists encoding varchar")
     # raw_bytes: the row's original bytes (raw_record is their text; nothing of a quarantined row is lost)
-    ddl.append(
-        f"create table if not exists {RAW_SCHEMA}._quarantine (source varchar, file varchar,"
-        " file_sha256 varchar, row_number bigint, reason varchar, raw_record varchar, quarantined_at timestamp,"
-        " raw_bytes blob)"
-    )
+    ddl.append(f"create table if not exists {RAW_SCHEMA}._quarantine ({', '.join(f'{n} {t}' for n, t in QUARANTINE)})")
     ddl.append(f"alter table {RAW_SCHEMA}._quarantine add column if not exists raw_bytes blob")
     return ddl
 

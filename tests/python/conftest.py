@@ -29,6 +29,11 @@ os.environ["LAFA_PII_KEY_FILE"] = str(PII_KEY_FILE)
 os.environ.pop("LAFA_PII_KEY", None)
 
 
+def lafa_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`lafa <args>` in a process of its own, with `env`, from the repo root."""
+    return subprocess.run([sys.executable, "-m", "lafa.cli", *args], cwd=REPO, env=env, capture_output=True, text=True)
+
+
 @dataclass
 class Warehouse:
     path: Path
@@ -48,9 +53,7 @@ class Warehouse:
             return con.execute(sql, params or []).fetchall()
 
     def lafa(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lafa.cli", *args], cwd=REPO, env=self.env, capture_output=True, text=True
-        )
+        return lafa_cli(self.env, *args)
 
     def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         dbt = str(Path(sys.executable).with_name("dbt"))

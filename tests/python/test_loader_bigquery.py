@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bq_emulator import PROJECT, client, free_port, start
-from conftest import REPO, Warehouse
+from conftest import REPO, Warehouse, lafa_cli
 from test_load import _payments, _telematics
 
 CRUCIBLE = "crucible-emulator[server]==0.1.0a2"
@@ -56,13 +56,7 @@ def test_load_jobs_into_partitioned_raw_tables_with_the_same_load_log(warehouse:
         _telematics(warehouse.landing)
 
         def load() -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing), "--target", "bigquery"],
-                cwd=REPO,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
+            return lafa_cli(env, "load", str(warehouse.landing), "--target", "bigquery")
 
         first = load()
         assert first.returncode == 0, first.stderr
@@ -158,13 +152,7 @@ def test_an_optional_column_added_to_an_older_table_is_filled_by_name(warehouse:
             LAFA_BQ_PROJECT=PROJECT,
             LAFA_BQ_DATASET="lafa",
         )
-        done = subprocess.run(
-            [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing), "--target", "bigquery"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        done = lafa_cli(env, "load", str(warehouse.landing), "--target", "bigquery")
         assert done.returncode == 0, done.stderr
         assert [f.name for f in bq.get_table(f"{raw}.payments").schema][-1] == "exported_at"
         rows = [
@@ -205,13 +193,7 @@ def test_duckdb_and_bigquery_give_the_same_tokens_and_keep_the_originals_apart(
             LAFA_BQ_PROJECT=PROJECT,
             LAFA_BQ_DATASET="lafa",
         )
-        done = subprocess.run(
-            [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing), "--target", "bigquery"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        done = lafa_cli(env, "load", str(warehouse.landing), "--target", "bigquery")
         assert done.returncode == 0, done.stderr
         bq = client(port)
 

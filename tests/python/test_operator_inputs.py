@@ -4,12 +4,11 @@ line that says why (locked, a directory, not DuckDB, no space left), never a tra
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO, Warehouse
+from conftest import Warehouse, lafa_cli
 
 import lafa.cli
 import lafa.load
@@ -35,9 +34,7 @@ def test_memory_limit_accepts_sizes(value: str, monkeypatch: pytest.MonkeyPatch,
 
 
 def _status(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lafa.cli", "status"], cwd=REPO, env=env, capture_output=True, text=True
-    )
+    return lafa_cli(env, "status")
 
 
 def test_status_on_a_directory_a_locked_file_or_not_duckdb_says_why(warehouse: Warehouse, tmp_path: Path) -> None:

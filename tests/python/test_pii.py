@@ -10,15 +10,13 @@ import io
 import os
 import re
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 from builders import write_csv
-from conftest import PII_KEY_FILE, REPO, Warehouse
+from conftest import PII_KEY_FILE, REPO, Warehouse, lafa_cli
 
 from lafa import pii
 
@@ -251,13 +249,7 @@ def test_the_duckdb_target_creates_a_key_file_outside_the_repo(warehouse: Wareho
     home = tmp_path / "home"
     env = {k: v for k, v in warehouse.env.items() if k not in ("LAFA_PII_KEY_FILE", "XDG_CONFIG_HOME")}
     env["HOME"] = str(home)
-    done = subprocess.run(
-        [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = lafa_cli(env, "load", str(warehouse.landing))
     assert done.returncode == 0, done.stderr
     created = home / ".config" / "lafa" / "pii.key"
     assert f"created the pseudonymisation key {created}" in done.stderr
@@ -268,13 +260,7 @@ def test_the_duckdb_target_creates_a_key_file_outside_the_repo(warehouse: Wareho
     assert warehouse.query("select phone_token from raw.drivers") == [(expected,)]
 
     inside = dict(warehouse.env, LAFA_PII_KEY_FILE=str(REPO / "pii.key"))
-    refused = subprocess.run(
-        [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing)],
-        cwd=REPO,
-        env=inside,
-        capture_output=True,
-        text=True,
-    )
+    refused = lafa_cli(inside, "load", str(warehouse.landing))
     assert refused.returncode == 2 and "inside the repository" in refused.stderr
     assert not (REPO / "pii.key").exists()
 
@@ -283,25 +269,13 @@ def test_a_missing_key_on_the_bigquery_target_is_a_clear_error(warehouse: Wareho
     _drivers_file(warehouse.landing)
     env = dict(warehouse.env, LAFA_PII_KEY_FILE=str(tmp_path / "absent.key"), LAFA_BQ_PROJECT="lafa-none")
     env.pop("LAFA_PII_KEY", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing), "--target", "bigquery"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = lafa_cli(env, "load", str(warehouse.landing), "--target", "bigquery")
     assert done.returncode == 2
     assert done.stderr.startswith("error: no pseudonymisation key: set LAFA_PII_KEY or LAFA_PII_KEY_FILE")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "absent.key").exists()
     short = dict(env, LAFA_PII_KEY="too-short")
-    done = subprocess.run(
-        [sys.executable, "-m", "lafa.cli", "load", str(warehouse.landing), "--target", "bigquery"],
-        cwd=REPO,
-        env=short,
-        capture_output=True,
-        text=True,
-    )
+    done = lafa_cli(short, "load", str(warehouse.landing), "--target", "bigquery")
     assert done.returncode == 2 and "shorter than 32 characters" in done.stderr
 
 
