@@ -43,7 +43,9 @@ TRUTH_FILES: dict[str, list[str]] = {
         "ocpp_session_id",
         "id_tag",
     ],
-    "failures": ["vehicle_id", "failed_at", "component", "work_order_id"],
+    "failures": ["vehicle_id", "failed_at", "component", "work_order_id", "precursor_dtc_at"],
+    "workshop_visits": ["work_order_id", "vehicle_id", "kind", "in_at", "out_at"],
+    "trips_daily": ["vehicle_id", "driver_id", "date", "trips", "km_on_trip", "fares_mxn"],
     "vehicle_daily_km": ["vehicle_id", "date", "km_driven"],
     "telematics_dropouts": ["vehicle_id", "started_at", "ended_at", "during"],
     "replugs": [
@@ -98,6 +100,10 @@ MESS = (
     "odometer_glitches",
     "ac_only_months",
     "dc_only_months",
+    "trips_adjusted",
+    "trips_late",
+    "work_orders_relisted",
+    "work_orders_open_at_end",
 )
 
 
@@ -150,7 +156,9 @@ class _Fleet:
         self.charge_modes: dict[tuple[str, str], str] = {}  # (vehicle_id, local month) -> mixed, ac_only, dc_only
         self.month_sessions: dict[tuple[str, str], list[int]] = {}  # -> [ac sessions, dc sessions]
         self.last_station: dict[str, tuple[str, str]] = {}  # vehicle_id -> (station, OCPP id) of its last export
-        self.pending_failures: dict[str, tuple[date, str]] = {}
+        self.pending_failures: dict[str, tuple[date, str, datetime | None]] = {}  # -> (due, component, DTC at)
+        self.trips_daily: dict[tuple[str, str, date], list[float]] = {}  # (vehicle, driver, date) -> [n, km, MXN]
+        self.last_trip: dict[str, date] = {}  # driver_id -> local date of the last trip
         self.meter_wh: dict[str, int] = {}
         self.start = config.start
         # the processor takes no payment on this local day (payments due then land the day after)
@@ -168,10 +176,13 @@ class _Fleet:
         self.ids[kind] = self.ids.get(kind, 0) + 1
         return self.ids[kind]
 
-    def dirty(self, value: str) -> str:
-        if self.rng.random() < world.DIRTY_CATEGORY_RATE:
+    def dirty(self, value: str, rng: random.Random | None = None) -> str:
+        """A category as exports sometimes write it (case, spaces). Vehicle-day rows pass the day's own stream, so
+        that how much a vehicle drives never shifts the lending draws."""
+        rng = rng or self.rng
+        if rng.random() < world.DIRTY_CATEGORY_RATE:
             self.mess["dirty_categories"] += 1
-            return self.rng.choice((f"  {value.upper()}", f"{value.capitalize()} ", f" {value} "))
+            return rng.choice((f"  {value.upper()}", f"{value.capitalize()} ", f" {value} "))
         return value
 
     def _plan_acquisitions(self) -> None:
@@ -197,7 +208,10 @@ class _Fleet:
                 odometer_m=rng.uniform(5, 80) * 1000,
             )
             v.capacity_kwh = model.nominal_kwh * rng.uniform(0.995, 1.0)
-            v.next_service_km = v.odometer_m / 1000 + world.PREVENTIVE_INTERVAL_KM
+            first_service = random.Random(f"lafa-{self.c.seed}-{v.vehicle_id}-service").uniform(
+                *world.FIRST_SERVICE_SHARE
+            )
+            v.next_service_km = v.odometer_m / 1000 + first_service * world.PREVENTIVE_INTERVAL_KM
             self.vehicles.append(v)
         self.by_id = {v.vehicle_id: v for v in self.vehicles}
 
@@ -483,6 +497,9 @@ class _Fleet:
         if contract is None or contract.signed_at.date() >= day:
             fade_one_day(v, self.rng)
             return
+        if self._in_workshop(v, day):
+            fade_one_day(v, self.rng)
+            return
         person = contract.driver
         driver = Driver(
             person.start_hour, person.shift_hours, person.charge_below, person.has_home_charger, person.home_zone
@@ -505,32 +522,56 @@ class _Fleet:
         for d in log.dropouts:
             self.mess[f"dropouts_{d.during}"] += 1
             self._truth("telematics_dropouts", [v.vehicle_id, _utc(d.started_at), _utc(d.ended_at), d.during])
-        self._maintenance(v, day, rng)
         fade_one_day(v, self.rng)
 
+    def _in_workshop(self, v: VehicleState, day: date) -> bool:
+        """Opens today's work orders (maintenance draws its own random stream); True when the vehicle is not driven
+        today: an order opened today, or still in the workshop at local noon. A vehicle out earlier starts its shift
+        after it leaves."""
+        opened_today = self._maintenance(v, day, random.Random(f"lafa-{self.c.seed}-{v.vehicle_id}-{day}-workshop"))
+        noon = datetime(day.year, day.month, day.day, 12) + UTC_OFFSET
+        if opened_today or (v.workshop_until is not None and v.workshop_until > noon):
+            return True
+        if v.workshop_until is not None and (v.busy_until is None or v.busy_until < v.workshop_until):
+            v.busy_until = v.workshop_until
+        return False
+
     def _emit_trips(self, v: VehicleState, person: credit.Person, day: date, log: DayLog, rng: random.Random) -> None:
+        """The platform's daily export (`trips/<shift day>.csv`); a few trips first appear in the next day's file,
+        and a few fares are corrected in `trips/<shift day>_adjusted.csv` (the corrected fare is the truth)."""
         for trip in log.trips:
             surge = 1.3 if (trip.started_at - UTC_OFFSET).hour in (7, 8, 18, 19, 20) else 1.0
             if day in world.HOLIDAYS:
                 surge *= 1.15
-            fare = 28 + 7.2 * trip.distance_km + 2.1 * trip.minutes * surge
+            fare = round(28 + 7.2 * trip.distance_km + 2.1 * trip.minutes * surge, 2)
             platform = person.platform if rng.random() < 0.8 else rng.choice(world.PLATFORMS)
-            self.landing.row(
-                "trips",
-                day.isoformat(),
-                [
-                    f"trp_{self.next_id('trip'):08d}",
-                    person.driver_id,
-                    v.vehicle_id,
-                    self.dirty(platform),
-                    _local(trip.started_at),
-                    _local(trip.ended_at),
-                    f"{trip.distance_km:.2f}",
-                    f"{fare:.2f}",
-                    trip.pickup_zone,
-                    trip.dropoff_zone,
-                ],
-            )
+            file = day.isoformat()
+            if rng.random() < world.TRIP_LATE_RATE:
+                file = (day + timedelta(days=1)).isoformat()
+                self.mess["trips_late"] += 1
+            row: list[object] = [
+                f"trp_{self.next_id('trip'):08d}",
+                person.driver_id,
+                v.vehicle_id,
+                self.dirty(platform, rng),
+                _local(trip.started_at),
+                _local(trip.ended_at),
+                f"{trip.distance_km:.2f}",
+                f"{fare:.2f}",
+                trip.pickup_zone,
+                trip.dropoff_zone,
+            ]
+            self.landing.row("trips", file, row)
+            if rng.random() < world.TRIP_ADJUSTED_RATE:
+                fare = round(fare * rng.uniform(0.6, 1.25), 2)
+                self.landing.row("trips", f"{day.isoformat()}_adjusted", [*row[:7], f"{fare:.2f}", *row[8:]])
+                self.mess["trips_adjusted"] += 1
+            started = lending.local_date(trip.started_at)
+            totals = self.trips_daily.setdefault((v.vehicle_id, person.driver_id, started), [0, 0.0, 0.0])
+            totals[0] += 1
+            totals[1] += round(trip.distance_km, 2)
+            totals[2] += fare
+            self.last_trip[person.driver_id] = max(started, self.last_trip.get(person.driver_id, started))
 
     def _emit_readings(self, v: VehicleState, readings: list[Reading], rng: random.Random) -> None:
         by_partition: dict[str, list[str]] = {}
@@ -625,7 +666,7 @@ class _Fleet:
                 [
                     ocpp_id,
                     station,
-                    self.dirty(s.charger_type),
+                    self.dirty(s.charger_type, rng),
                     id_tag,
                     "" if rng.random() < 0.1 else s.vehicle_id,
                     _local(s.started_at - timedelta(seconds=rng.randint(5, 90))),
@@ -676,51 +717,54 @@ class _Fleet:
             ],
         )
 
-    def _maintenance(self, v: VehicleState, day: date, rng: random.Random) -> None:
-        month = day.strftime("%Y-%m")
+    def _maintenance(self, v: VehicleState, day: date, rng: random.Random) -> bool:
+        """This morning's work orders (opened 09:00-09:59 local, unless the vehicle is still in the workshop then):
+        preventive every PREVENTIVE_INTERVAL_KM, a failure planned 3-10 days earlier (a precursor DTC first,
+        FAILURE_PRECURSOR_RATE of the time), a collision. Returns whether one was opened."""
+        opened = datetime(day.year, day.month, day.day, 9, rng.randint(0, 59)) + UTC_OFFSET
+        if v.workshop_until is not None and v.workshop_until > opened:
+            return False
         age_years = max(0.0, (day - v.acquired_at.date()).days / 365)
         km = v.odometer_m / 1000
-        opened = datetime(day.year, day.month, day.day, 9, rng.randint(0, 59)) + UTC_OFFSET
+        opened_any = False
         if km >= v.next_service_km:
             v.next_service_km += world.PREVENTIVE_INTERVAL_KM
-            self._work_order(
-                v, month, opened, "preventive", "scheduled_service", km, rng.uniform(1_200, 2_500), 800.0, rng
-            )
+            self._work_order(v, opened, "preventive", "scheduled_service", km, rng.uniform(1_200, 2_500), 800.0, rng)
+            opened_any = True
         pending = self.pending_failures.get(v.vehicle_id)
         if pending and pending[0] <= day:
             del self.pending_failures[v.vehicle_id]
-            wo = self._work_order(
-                v,
-                month,
-                opened,
-                "corrective",
-                pending[1],
-                km,
-                rng.uniform(2_000, 25_000),
-                rng.uniform(1_000, 6_000),
-                rng,
-            )
-            self._truth("failures", [v.vehicle_id, _utc(opened - timedelta(hours=2)), pending[1], wo])
-        elif not pending and rng.random() < 0.0015 * (1 + age_years) * (1 + km / 60_000):
-            component = rng.choice(("12v_battery", "brakes", "suspension", "hv_cooling", "charging_port", "tires"))
-            self.pending_failures[v.vehicle_id] = (day + timedelta(days=rng.randint(3, 10)), component)
-            if rng.random() < 0.65:
-                self._dtc(v, day, month, f"P0{rng.randint(100, 999)}", "warning", rng)
-        if rng.random() < 0.002:
-            self._dtc(v, day, month, f"U0{rng.randint(100, 999)}", "info", rng)
-        if rng.random() < 0.0004:
-            self._work_order(
-                v, month, opened, "collision", "body", km, rng.uniform(3_000, 40_000), rng.uniform(2_000, 10_000), rng
-            )
+            parts, labor = rng.uniform(2_000, 25_000), rng.uniform(1_000, 6_000)
+            wo = self._work_order(v, opened, "corrective", pending[1], km, parts, labor, rng)
+            dtc_at = "" if pending[2] is None else _utc(pending[2])
+            self._truth("failures", [v.vehicle_id, _utc(opened - timedelta(hours=2)), pending[1], wo, dtc_at])
+            opened_any = True
+        elif not pending and rng.random() < world.FAILURE_HAZARD_PER_DAY * (1 + age_years) * (1 + km / 60_000):
+            component = rng.choice(tuple(world.FAILURE_DTC_SEVERITY))
+            warned = None
+            if rng.random() < world.FAILURE_PRECURSOR_RATE:
+                warned = self._dtc(v, day, f"P0{rng.randint(100, 999)}", world.FAILURE_DTC_SEVERITY[component], rng)
+            self.pending_failures[v.vehicle_id] = (day + timedelta(days=rng.randint(3, 10)), component, warned)
+        if rng.random() < world.SPURIOUS_DTC_RATE["info"]:
+            self._dtc(v, day, f"U0{rng.randint(100, 999)}", "info", rng)
+        if rng.random() < world.SPURIOUS_DTC_RATE["warning"]:
+            self._dtc(v, day, f"P0{rng.randint(100, 999)}", "warning", rng)
+        if rng.random() < world.COLLISION_RATE_PER_DAY:
+            parts, labor = rng.uniform(3_000, 40_000), rng.uniform(2_000, 10_000)
+            self._work_order(v, opened, "collision", "body", km, parts, labor, rng)
+            opened_any = True
+        return opened_any
 
-    def _dtc(self, v: VehicleState, day: date, month: str, code: str, severity: str, rng: random.Random) -> None:
+    def _dtc(self, v: VehicleState, day: date, code: str, severity: str, rng: random.Random) -> datetime:
         at = datetime(day.year, day.month, day.day, rng.randint(6, 20), rng.randint(0, 59)) + UTC_OFFSET
-        self.landing.row("diagnostic_codes", month, [v.vehicle_id, _local(at), code, self.dirty(severity)])
+        self.landing.row(
+            "diagnostic_codes", day.strftime("%Y-%m"), [v.vehicle_id, _local(at), code, self.dirty(severity, rng)]
+        )
+        return at
 
     def _work_order(
         self,
         v: VehicleState,
-        month: str,
         opened: datetime,
         kind: str,
         component: str,
@@ -729,23 +773,35 @@ class _Fleet:
         labor: float,
         rng: random.Random,
     ) -> str:
+        """A work order in the monthly export of its opening month (`maintenance_work_orders/<YYYY-MM>.csv`, cut at
+        the month's end or the horizon's): an order still open at that cut is listed open (no closed_at) and
+        re-listed closed in the export of the month it closes in, labour revised up to +20 %; one open at the
+        horizon's end stays open. The vehicle is in the workshop from opening to closing (`_truth/workshop_visits`)."""
         wo = f"wo_{self.next_id('work_order'):06d}"
-        closed = opened + timedelta(hours=rng.randint(4, 96))
-        self.landing.row(
-            "maintenance_work_orders",
-            month,
-            [
-                wo,
-                v.vehicle_id,
-                _local(opened),
-                _local(closed),
-                self.dirty(kind),
-                component,
-                f"{km:.1f}",
-                f"{parts:.2f}",
-                f"{labor:.2f}",
-            ],
-        )
+        low, high = world.WORKSHOP_HOURS[kind]
+        closed = opened + timedelta(minutes=rng.randint(low * 60, high * 60))
+        v.workshop_until = closed if v.workshop_until is None else max(v.workshop_until, closed)
+        horizon_end = datetime.combine(self.end + timedelta(days=1), datetime.min.time()) + UTC_OFFSET
+        month_start = lending.local_date(opened).replace(day=1)
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        cut = min(datetime.combine(next_month, datetime.min.time()) + UTC_OFFSET, horizon_end)
+
+        def export(partition: str, closed_at: str, labor_mxn: float) -> None:
+            values = [wo, v.vehicle_id, _local(opened), closed_at, self.dirty(kind, rng), component, f"{km:.1f}"]
+            self.landing.row("maintenance_work_orders", partition, [*values, f"{parts:.2f}", f"{labor_mxn:.2f}"])
+
+        if closed <= cut:
+            export(month_start.strftime("%Y-%m"), _local(closed), labor)
+        else:
+            export(month_start.strftime("%Y-%m"), "", labor)
+            if closed <= horizon_end:
+                revised = labor * (1 + rng.uniform(*world.CORRECTIVE_LABOR_REVISION))
+                export(lending.local_date(closed).strftime("%Y-%m"), _local(closed), revised)
+                self.mess["work_orders_relisted"] += 1
+            else:
+                self.mess["work_orders_open_at_end"] += 1
+        out_at = _utc(closed) if closed <= horizon_end else ""
+        self._truth("workshop_visits", [wo, v.vehicle_id, kind, _utc(opened), out_at])
         return wo
 
     # --- costs and the platform's own jobs ------------------------------------------------------------
@@ -900,11 +956,15 @@ class _Fleet:
                 ],
             )
         self._payment_exports()
-        f, w = truth_writer(self.out, "drivers.csv", ["driver_id", "latent_risk", "churn_date", "default_date"])
+        header = ["driver_id", "latent_risk", "churn_date", "default_date", "last_trip_date"]
+        f, w = truth_writer(self.out, "drivers.csv", header)
         defaults = {c.driver.driver_id: c.default_date for c in self.contracts if c.default_date}
         for p in self.people:
-            w.writerow([p.driver_id, f"{p.risk:.4f}", p.churn_date or "", defaults.get(p.driver_id) or ""])
+            last_trip = self.last_trip.get(p.driver_id) or ""
+            w.writerow([p.driver_id, f"{p.risk:.4f}", p.churn_date or "", defaults.get(p.driver_id) or "", last_trip])
         f.close()
+        for (vehicle_id, driver_id, day), (n, km, fares) in sorted(self.trips_daily.items()):
+            self._truth("trips_daily", [vehicle_id, driver_id, day.isoformat(), int(n), f"{km:.2f}", f"{fares:.2f}"])
         write_manifest(
             self.out,
             {

@@ -100,6 +100,7 @@ class VehicleState:
     day_dc_efc: float = 0.0
     day_heat: float = 0.0
     busy_until: datetime | None = None  # UTC end of the last simulated day's activity
+    workshop_until: datetime | None = None  # UTC end of the latest work order
     sessions: list[Session] = field(default_factory=list)
     km_by_date: dict[date, float] = field(default_factory=dict)  # true km per local date, not yet written
 
@@ -318,7 +319,8 @@ def simulate_day(
 
 
 class _Trips:
-    """Ride-hailing trips: 8-35 driving minutes, 3-15 minutes apart."""
+    """Ride-hailing trips: 8-35 driving minutes; the wait for the next one follows rider demand by hour and zone
+    (world.WEEKDAY_HOUR_DEMAND, WEEKEND_HOUR_DEMAND, HOLIDAY_DEMAND, ZONE_DEMAND)."""
 
     def __init__(self, zone: str, rng: random.Random) -> None:
         self.zone = zone
@@ -336,15 +338,28 @@ class _Trips:
         self._minutes += 1
         if self._minutes >= self.rng.randint(8, 35):
             self.close(tl)
-            self.gap = self.rng.randint(3, 15)
 
     def close(self, tl: Timeline) -> None:
         if self._open is None:
             return
         started_at, odometer_m = self._open
         km = (tl.v.odometer_m - odometer_m) / 1000
-        self.done.append(Trip(started_at, tl.at, km, self._minutes, self.zone, self.rng.choice(world.ZONES)))
-        self._open, self.zone = None, self.rng.choice(world.ZONES)
+        dropoff = self._busy_zone()
+        self.done.append(Trip(started_at, tl.at, km, self._minutes, self.zone, dropoff))
+        self._open = None
+        self.zone = dropoff if self.rng.random() < world.SAME_ZONE_PICKUP else self._busy_zone()
+        self.gap = max(1, round(self.rng.randint(*world.TRIP_WAIT_MINUTES) / demand(tl.at)))
+
+    def _busy_zone(self) -> str:
+        return self.rng.choices(world.ZONES, weights=tuple(world.ZONE_DEMAND.values()))[0]
+
+
+def demand(at_utc: datetime) -> float:
+    """Rider demand at a UTC instant, relative to an ordinary weekday daytime hour."""
+    local = at_utc - UTC_OFFSET
+    weekend = local.weekday() >= 5
+    hourly = (world.WEEKEND_HOUR_DEMAND if weekend else world.WEEKDAY_HOUR_DEMAND)[local.hour]
+    return hourly * (world.HOLIDAY_DEMAND if local.date() in world.HOLIDAYS else 1.0)
 
 
 def _drive_minute(tl: Timeline, speed: float, rng: random.Random) -> None:

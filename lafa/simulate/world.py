@@ -36,6 +36,25 @@ PUBLIC_DC_SESSION_FEE_MXN = 15.00
 DEPOT_MXN_PER_KWH = 2.91
 
 ZONES = tuple(f"z{i:02d}" for i in range(1, 17))  # the 16 alcaldias of CDMX
+# Where riders ask for cars (relative pickup weights by zone; zones are the alcaldias in alphabetical order,
+# seeds/zones.csv): the centre (z03 Benito Juarez, z06 Cuauhtemoc, z11 Miguel Hidalgo) busiest, the rural south
+# (z10 Magdalena Contreras, z12 Milpa Alta, z13 Tlahuac) quietest. The first pickup of a shift is in the driver's
+# home zone; afterwards half the pickups are in the zone of the last drop-off, the rest drawn from these weights.
+ZONE_DEMAND = dict(
+    zip(ZONES, (1.4, 1.0, 2.6, 1.6, 0.6, 3.0, 1.5, 0.9, 1.6, 0.4, 2.8, 0.2, 0.4, 1.0, 1.3, 0.5), strict=True)
+)
+SAME_ZONE_PICKUP = 0.5
+# Rider demand by local hour (1 = an ordinary weekday daytime hour): the wait for the next trip is the base wait
+# (3-15 min) divided by it. Weekdays peak 7-9 and 18-20; weekends have no morning peak and busy Friday and
+# Saturday nights; public holidays run at HOLIDAY_DEMAND of a weekday.
+WEEKDAY_HOUR_DEMAND = (0.3, 0.25, 0.2, 0.2, 0.3, 0.5, 0.9, 1.7, 1.8, 1.3, 1.0, 1.0,
+                       1.1, 1.1, 1.0, 1.0, 1.1, 1.3, 1.8, 1.9, 1.6, 1.1, 0.8, 0.5)  # fmt: skip
+WEEKEND_HOUR_DEMAND = (0.8, 0.7, 0.6, 0.4, 0.3, 0.3, 0.4, 0.6, 0.7, 0.8, 1.0, 1.1,
+                       1.2, 1.2, 1.1, 1.1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.5, 1.2)  # fmt: skip
+HOLIDAY_DEMAND = 0.7
+TRIP_WAIT_MINUTES = (3, 15)
+TRIP_ADJUSTED_RATE = 0.01  # trips whose fare the platform corrects in a later export (`<date>_adjusted.csv`)
+TRIP_LATE_RATE = 0.005  # trips first exported in the next day's file
 PLATFORMS = ("uber", "didi", "indrive")
 
 # Mexican public holidays (and Dec 12) 2025-2027: fewer drivers work.
@@ -111,4 +130,24 @@ EARLY_CANCEL_RATE = 0.03  # of contracts signed in the horizon: cancelled 1-5 da
 EARLY_PAYOFF_RATE = 0.001  # per due date of a low-risk driver (risk < 0.2): pays the whole balance that day
 REPOSSESSED_SOLD_RATE = 0.25  # a repossessed vehicle is sold 3-10 days later instead of leased again
 EXPORT_CUT_LOCAL_HOUR = 6  # the processor cuts the day's payments export at ~06:00 local the next morning
-PREVENTIVE_INTERVAL_KM = 15_000
+PREVENTIVE_INTERVAL_KM = 10_000  # ride-hailing fleets service every 10,000 km
+FIRST_SERVICE_SHARE = (0.3, 1.0)  # the first service falls this share of an interval after purchase (staggered)
+FAILURE_HAZARD_PER_DAY = 0.008  # x (1 + age in years) x (1 + km / 60,000): a corrective failure is planned
+FAILURE_PRECURSOR_RATE = 0.65  # of failures: a DTC 3-10 days before the corrective work order
+FAILURE_DTC_SEVERITY = {  # failing component -> severity of its precursor DTC
+    "12v_battery": "warning",
+    "brakes": "warning",
+    "suspension": "warning",
+    "hv_cooling": "critical",
+    "charging_port": "critical",
+    "tires": "warning",
+}
+SPURIOUS_DTC_RATE = {"info": 0.01, "warning": 0.003}  # per vehicle-day: codes no failure follows
+COLLISION_RATE_PER_DAY = 0.0004
+# Hours in the workshop by work-order kind (the vehicle is not driven on the day it goes in, nor on a day it is
+# still there at noon); the workshop closes the order when the vehicle leaves.
+WORKSHOP_HOURS = {"preventive": (3, 8), "corrective": (20, 120), "collision": (72, 360)}
+CORRECTIVE_LABOR_REVISION = (
+    0.0,
+    0.2,
+)  # an order still open at a month's export is re-listed closed, labour up to +20 %

@@ -6,6 +6,7 @@ no code with the dbt models.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -182,6 +183,82 @@ def _telematics_day() -> list[dict[str, object]]:
     return pings
 
 
+# Trips of veh_1 (times local unless noted), against the telematics day above (44 km, sessions 09:00-09:50 and
+# 10:06-10:10): t_ok 08:05-08:40, 15 km, fare 250.00 corrected to 230.00 in a later export; t_charging 09:10-09:25,
+# inside the first charging session; t_stranger 23:30-23:55, 50 km, by a driver with no contract on veh_1, pickup
+# in a zone no seed lists; t_night 23:50 local on Feb 11 written in UTC (05:50Z Feb 12); t_future after the as-of date.
+TRIPS = [
+    ("t_ok", "d_c_on_time", "uber", "2026-02-10T08:05:00-06:00", "2026-02-10T08:40:00-06:00", "15.00", "250.00", "z03"),
+    (
+        "t_charging",
+        "d_c_on_time",
+        "didi",
+        "2026-02-10T09:10:00-06:00",
+        "2026-02-10T09:25:00-06:00",
+        "4.00",
+        "90.00",
+        "z06",
+    ),
+    (
+        "t_stranger",
+        "d_stranger",
+        "indrive",
+        "2026-02-10T23:30:00-06:00",
+        "2026-02-10T23:55:00-06:00",
+        "50.00",
+        "400.00",
+        "z99",
+    ),
+    ("t_night", "d_c_on_time", "uber", "2026-02-12T05:50:00Z", "2026-02-12T06:20:00Z", "5.00", "80.00", "z03"),
+    (
+        "t_future",
+        "d_c_on_time",
+        "uber",
+        "2026-03-21T10:00:00-06:00",
+        "2026-03-21T10:20:00-06:00",
+        "6.00",
+        "95.00",
+        "z03",
+    ),
+]
+# Work orders of veh_1: a preventive service on Jan 20 (odometer 90,000 km); a corrective order opened Feb 12 09:00
+# local, exported open in February's file and closed (Feb 13 15:00 local) in March's: 1.25 days down. Trouble codes:
+# Feb 5 (in its 30-day look-back) and Jan 10 (33 days before: out).
+WORK_ORDERS = [
+    ("wo_0", "2026-01-20T09:00:00-06:00", "2026-01-20T12:00:00-06:00", "preventive", "90000.0", "2026-01.csv"),
+    ("wo_1", "2026-02-12T09:00:00-06:00", "", "corrective", "100100.0", "2026-02.csv"),
+    ("wo_1", "2026-02-12T09:00:00-06:00", "2026-02-13T15:00:00-06:00", "corrective", "100100.0", "2026-03.csv"),
+]
+
+
+def _write_trips_and_workshop(landing: Path) -> None:
+    columns = (
+        "trip_id",
+        "driver_id",
+        "platform",
+        "started_at",
+        "ended_at",
+        "distance_km",
+        "fare_mxn",
+        "pickup_zone_id",
+    )
+    rows = [{**dict(zip(columns, t, strict=True)), "vehicle_id": "veh_1", "dropoff_zone_id": "z01"} for t in TRIPS]
+    write_csv(landing, "trips", "2026-02-10.csv", rows)
+    write_csv(landing, "trips", "2026-02-10_adjusted.csv", [{**rows[0], "fare_mxn": "230.00"}])
+    for wo, opened, closed, kind, odometer, file in WORK_ORDERS:
+        order = {"work_order_id": wo, "vehicle_id": "veh_1", "opened_at": opened, "closed_at": closed, "kind": kind}
+        order |= {
+            "component": "brakes",
+            "odometer_km": odometer,
+            "parts_cost_mxn": "1000.00",
+            "labor_cost_mxn": "500.00",
+        }
+        write_csv(landing, "maintenance_work_orders", file, [order])
+    codes = [("2026-02-05T08:00:00-06:00", "warning"), ("2026-01-10T08:00:00-06:00", "info")]
+    rows = [{"vehicle_id": "veh_1", "recorded_at": at, "code": "P0420", "severity": sev} for at, sev in codes]
+    write_csv(landing, "diagnostic_codes", "2026-02.csv", rows)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     tmp = tmp_path_factory.mktemp("by_hand")
@@ -191,6 +268,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     lines = [envelope(f"m{i:04d}", p) for i, p in enumerate(pings)]
     lines.reverse()  # out of order on purpose
     write_telematics(wh.landing, "2026-02-10.jsonl", [*lines, lines[3]])  # and one redelivery
+    _write_trips_and_workshop(wh.landing)
     loaded = wh.lafa("load", str(wh.landing))
     assert loaded.returncode == 0, loaded.stderr
     wh.dbt("build", "--vars", f"{{as_of_date: '{AS_OF}'}}")
@@ -233,10 +311,6 @@ def test_vehicle_day_from_known_pings(built: Warehouse) -> None:
     assert sessions == 2
 
 
-if __name__ == "__main__":
-    sys.exit(pytest.main([__file__]))
-
-
 def test_portfolio_par_matches_the_reference(built: Warehouse) -> None:
     expected_days = reference_contract_days()
     by_day: dict[date, list[tuple]] = {}
@@ -260,3 +334,59 @@ def test_portfolio_par_matches_the_reference(built: Warehouse) -> None:
             assert value == pytest.approx(float(at_risk / total), abs=1e-6), (day, n)
     # a day a human can check: on Feb 13 only c_late (DPD 25) is past due beyond 7 days
     assert rows[date(2026, 2, 13)][2] > 0 and rows[date(2026, 2, 13)][4] == 0
+
+
+def test_vehicle_utilisation_days_by_hand(built: Warehouse) -> None:
+    rows = built.query(
+        "select activity_date, is_in_fleet, trips, km_on_trip, gross_fares_mxn, km_driven, is_in_workshop, is_idle "
+        "from marts.fct_vehicle_utilisation_daily where vehicle_id = 'veh_1' order by 1"
+    )
+    days = {r[0]: r[1:] for r in rows}
+    # the operating span: the first trip (Feb 10) to the as-of date (a trip after it waits)
+    assert min(days) == date(2026, 2, 10) and max(days) == AS_OF and len(days) == (AS_OF - date(2026, 2, 10)).days + 1
+    assert days[date(2026, 2, 10)] == (True, 3, 69.0, Decimal("720.00"), 44.0, False, False)
+    assert days[date(2026, 2, 11)] == (True, 1, 5.0, Decimal("80.00"), 0.0, False, False)  # 23:50 local, not Feb 12
+    assert days[date(2026, 2, 12)][5:] == (True, False)  # in the workshop: not idle
+    assert days[date(2026, 2, 13)][5:] == (True, False)  # out at 15:00
+    assert days[date(2026, 2, 14)][5:] == (False, True)  # no trip, no workshop: idle
+
+
+def test_driver_weeks_by_hand(built: Warehouse) -> None:
+    rows = built.query(
+        "select driver_id, trips, gross_fares_mxn, fares_uber_mxn, fares_didi_mxn, installments_due, "
+        "installment_due_mxn, fares_to_installment_ratio from marts.fct_driver_weekly "
+        "where week_start_date = '2026-02-09' order by 1"
+    )
+    # no drivers export: the drivers the trips name still get their weeks; c_on_time's installment of Feb 9 is due
+    assert rows == [
+        ("d_c_on_time", 3, Decimal("400.00"), Decimal("310.00"), Decimal("90.00"), 1, Decimal("1000.00"), 0.4),
+        ("d_stranger", 1, Decimal("400.00"), Decimal("0.00"), Decimal("0.00"), 0, Decimal("0.00"), None),
+    ]
+
+
+def test_work_order_by_hand(built: Warehouse) -> None:
+    rows = built.query(
+        "select work_order_id, is_open, downtime_days, km_since_previous_service, total_mxn, prior_dtc_events_30d, "
+        "prior_dtc_warning_events_30d from marts.fct_work_orders order by 1"
+    )
+    assert rows == [
+        ("wo_0", False, 0.125, None, Decimal("1500.00"), 1, 0),  # the Jan 10 info code, 10 days before
+        ("wo_1", False, 1.25, 10100.0, Decimal("1500.00"), 1, 1),  # the March export's closed state wins
+    ]
+
+
+def test_consistency_checks_flag_what_they_should(built: Warehouse) -> None:
+    """The three warn-level checks between sources each flag exactly the planted case."""
+    results = json.loads((Path(built.env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+    failures = {r["unique_id"].split(".")[-1]: (r["status"], r["failures"]) for r in results["results"]}
+    assert failures["assert_trips_do_not_overlap_charging"] == ("warn", 1)  # t_charging
+    assert failures["assert_trips_match_driver_contracts"] == ("warn", 1)  # t_stranger
+    # Feb 10: 69 km on trip, 44 km driven; Feb 11: 5 km on trip and no telematics that day
+    assert failures["assert_trip_km_within_odometer_km"] == ("warn", 2)
+    assert failures["assert_trips_reconcile_with_raw"] == ("pass", 0)
+    zones = built.query("select count(distinct pickup_zone_id), count(*) from marts.fct_zone_hour_demand")[0]
+    assert zones == (17, 17 * 24 * ((AS_OF - date(2026, 2, 10)).days + 1))  # 16 seeded + z99
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__]))

@@ -27,8 +27,8 @@ work_orders as (
     select
         vehicle_id,
         cast({{ dbt.date_trunc('month', 'opened_date') }} as date) as month_start,
-        parts_cost_mxn + labor_cost_mxn as cost_mxn
-    from {{ ref('stg_maintenance__work_orders') }}
+        total_mxn as cost_mxn
+    from {{ ref('int_maintenance__work_orders') }}
 ),
 
 cost_lines as (

@@ -7,6 +7,7 @@ with vehicles as (
         model_year,
         nominal_capacity_kwh,
         acquired_date,
+        disposed_date,
         acquisition_cost_mxn
     from {{ ref('stg_fleet__vehicles') }}
 ),
@@ -57,6 +58,7 @@ final as (
         specs.ac_max_kw,
         specs.dc_max_kw,
         vehicles.acquired_date,
+        vehicles.disposed_date,
         vehicles.acquisition_cost_mxn,
         latest_contracts.contract_id as latest_contract_id,
         latest_contracts.status as latest_contract_status,
