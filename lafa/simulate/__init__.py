@@ -157,6 +157,12 @@ class _Fleet:
         self.month_sessions: dict[tuple[str, str], list[int]] = {}  # -> [ac sessions, dc sessions]
         self.last_station: dict[str, tuple[str, str]] = {}  # vehicle_id -> (station, OCPP id) of its last export
         self.pending_failures: dict[str, tuple[date, str, datetime | None]] = {}  # -> (due, component, DTC at)
+        # scripted collisions (docs/generator.md, "workshop"): the day before the last month end at least 16 days
+        # before the horizon's end (re-listed in the next month's export), and the horizon's last day (open at its end)
+        month_ends = [
+            self.end - timedelta(days=k) for k in range(16, config.days) if (self.end - timedelta(days=k - 1)).day == 1
+        ]
+        self.scripted_collisions = {self.end} | ({month_ends[0] - timedelta(days=1)} if month_ends else set())
         self.trips_daily: dict[tuple[str, str, date], list[float]] = {}  # (vehicle, driver, date) -> [n, km, MXN]
         self.last_trip: dict[str, date] = {}  # driver_id -> local date of the last trip
         self.meter_wh: dict[str, int] = {}
@@ -538,7 +544,8 @@ class _Fleet:
 
     def _emit_trips(self, v: VehicleState, person: credit.Person, day: date, log: DayLog, rng: random.Random) -> None:
         """The platform's daily export (`trips/<shift day>.csv`); a few trips first appear in the next day's file,
-        and a few fares are corrected in `trips/<shift day>_adjusted.csv` (the corrected fare is the truth)."""
+        and a few fares are corrected two days later in `trips/<shift day + 2>_adjusted.csv` (the corrected fare is the
+        truth)."""
         for trip in log.trips:
             surge = 1.3 if (trip.started_at - UTC_OFFSET).hour in (7, 8, 18, 19, 20) else 1.0
             if day in world.HOLIDAYS:
@@ -564,7 +571,8 @@ class _Fleet:
             self.landing.row("trips", file, row)
             if rng.random() < world.TRIP_ADJUSTED_RATE:
                 fare = round(fare * rng.uniform(0.6, 1.25), 2)
-                self.landing.row("trips", f"{day.isoformat()}_adjusted", [*row[:7], f"{fare:.2f}", *row[8:]])
+                issued = (day + timedelta(days=2)).isoformat()  # after the day's and the next day's (late) export
+                self.landing.row("trips", f"{issued}_adjusted", [*row[:7], f"{fare:.2f}", *row[8:]])
                 self.mess["trips_adjusted"] += 1
             started = lending.local_date(trip.started_at)
             totals = self.trips_daily.setdefault((v.vehicle_id, person.driver_id, started), [0, 0.0, 0.0])
@@ -749,7 +757,8 @@ class _Fleet:
             self._dtc(v, day, f"U0{rng.randint(100, 999)}", "info", rng)
         if rng.random() < world.SPURIOUS_DTC_RATE["warning"]:
             self._dtc(v, day, f"P0{rng.randint(100, 999)}", "warning", rng)
-        if rng.random() < world.COLLISION_RATE_PER_DAY:
+        if day in self.scripted_collisions or rng.random() < world.COLLISION_RATE_PER_DAY:
+            self.scripted_collisions.discard(day)
             parts, labor = rng.uniform(3_000, 40_000), rng.uniform(2_000, 10_000)
             self._work_order(v, opened, "collision", "body", km, parts, labor, rng)
             opened_any = True
@@ -865,6 +874,7 @@ class _Fleet:
         for source in SOURCES:
             (self.out / source).mkdir(parents=True, exist_ok=True)
         self._back_book_days()
+        self._script_churners()
         for i in range(self.c.days):
             day = self.c.start + timedelta(days=i)
             for n in self.acquisitions.get(day, []):
@@ -895,6 +905,18 @@ class _Fleet:
         for f, _ in self.truth.values():
             f.close()
         return dict(sorted(self.landing.rows.items()))
+
+    def _script_churners(self) -> None:
+        """SCRIPTED_CHURNERS drivers leasing at the start, on unscripted contracts and not churning inside the horizon
+        already, churn at 50-85 % of it (their own random stream): a short horizon holds churn (tested)."""
+        end = self.c.start + timedelta(days=self.c.days)
+        leasing = sorted(
+            (c.driver for c in self.lease.values() if c.script is None and not (c.driver.churn_date or end) < end),
+            key=lambda p: p.driver_id,
+        )
+        for person in leasing[: world.SCRIPTED_CHURNERS]:
+            share = random.Random(f"lafa-{self.c.seed}-{person.driver_id}-churn").uniform(0.5, 0.85)
+            person.churn_date = self.c.start + timedelta(days=round(self.c.days * share))
 
     def _gone(self, v: VehicleState, day: date) -> bool:
         """Disposed of before local `day` (the disposal day itself still counts)."""

@@ -155,8 +155,8 @@ def new_person(n: int, onboarded_at: datetime, horizon_end: date, rng: random.Ra
         "Karla",
     )
     risk = rng.betavariate(2, 5)
-    churns = rng.random() < 0.15 + 0.35 * risk
-    churn = onboarded_at.date() + timedelta(days=rng.randint(45, 400)) if churns else None
+    churns = rng.random() < world.CHURN_BASE_RATE + world.CHURN_RISK_RATE * risk
+    churn = onboarded_at.date() + timedelta(days=rng.randint(*world.CHURN_AFTER_DAYS)) if churns else None
     night = rng.random() < 0.2
     return Person(
         driver_id=f"drv_{n:05d}",

@@ -45,14 +45,14 @@ ZONE_DEMAND = dict(
 )
 SAME_ZONE_PICKUP = 0.5
 # Rider demand by local hour (1 = an ordinary weekday daytime hour): the wait for the next trip is the base wait
-# (3-15 min) divided by it. Weekdays peak 7-9 and 18-20; weekends have no morning peak and busy Friday and
+# (TRIP_WAIT_MINUTES) divided by it. Weekdays peak 7-9 and 18-20; weekends have no morning peak and busy Friday and
 # Saturday nights; public holidays run at HOLIDAY_DEMAND of a weekday.
 WEEKDAY_HOUR_DEMAND = (0.3, 0.25, 0.2, 0.2, 0.3, 0.5, 0.9, 1.7, 1.8, 1.3, 1.0, 1.0,
                        1.1, 1.1, 1.0, 1.0, 1.1, 1.3, 1.8, 1.9, 1.6, 1.1, 0.8, 0.5)  # fmt: skip
 WEEKEND_HOUR_DEMAND = (0.8, 0.7, 0.6, 0.4, 0.3, 0.3, 0.4, 0.6, 0.7, 0.8, 1.0, 1.1,
                        1.2, 1.2, 1.1, 1.1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.5, 1.2)  # fmt: skip
 HOLIDAY_DEMAND = 0.7
-TRIP_WAIT_MINUTES = (3, 15)
+TRIP_WAIT_MINUTES = (5, 25)
 TRIP_ADJUSTED_RATE = 0.01  # trips whose fare the platform corrects in a later export (`<date>_adjusted.csv`)
 TRIP_LATE_RATE = 0.005  # trips first exported in the next day's file
 PLATFORMS = ("uber", "didi", "indrive")
@@ -117,6 +117,10 @@ AC_ONLY_MONTH_RATE = 0.15  # vehicle-months charged only on AC (depot, home)
 DC_ONLY_MONTH_RATE = 0.15  # vehicle-months charged only on public DC fast chargers
 
 # Credit behaviour
+CHURN_BASE_RATE = 0.15  # a driver churns with p = CHURN_BASE_RATE + CHURN_RISK_RATE x latent risk
+CHURN_RISK_RATE = 0.35
+CHURN_AFTER_DAYS = (45, 400)  # ... this many days after onboarding (shifts fade over the last 30)
+SCRIPTED_CHURNERS = 3  # drivers leasing at the start who churn at 50-85 % of the horizon (a short horizon has few)
 CARD_FAILED_FIRST_RATE = 0.2  # a card payment is declined first, then retried
 PAYMENT_REVERSED_RATE = 0.005
 REVERSAL_AFTER_DAYS = (2.0, 10.0)  # a reversed payment is reversed this long after it was made
