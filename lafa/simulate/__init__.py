@@ -907,14 +907,17 @@ class _Fleet:
         return dict(sorted(self.landing.rows.items()))
 
     def _script_churners(self) -> None:
-        """SCRIPTED_CHURNERS drivers leasing at the start, on unscripted contracts and not churning inside the horizon
-        already, churn at 50-85 % of it (their own random stream): a short horizon holds churn (tested)."""
+        """On a horizon of 60 days or more, SCRIPTED_CHURNERS drivers leasing at the start (at most a third of them),
+        on unscripted contracts and not churning inside the horizon already, churn at 50-85 % of it (their own random
+        stream): a horizon that short holds churn (tested)."""
         end = self.c.start + timedelta(days=self.c.days)
         leasing = sorted(
             (c.driver for c in self.lease.values() if c.script is None and not (c.driver.churn_date or end) < end),
             key=lambda p: p.driver_id,
         )
-        for person in leasing[: world.SCRIPTED_CHURNERS]:
+        if self.c.days < 60:
+            return
+        for person in leasing[: min(world.SCRIPTED_CHURNERS, len(leasing) // 3)]:
             share = random.Random(f"lafa-{self.c.seed}-{person.driver_id}-churn").uniform(0.5, 0.85)
             person.churn_date = self.c.start + timedelta(days=round(self.c.days * share))
 

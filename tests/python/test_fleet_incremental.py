@@ -170,10 +170,12 @@ def test_incremental_day_with_late_messages_equals_full_refresh(tmp_path) -> Non
         con.execute("delete from marts.rpt_fleet_live_status where vehicle_id = 'veh_0099'")
     assert wh.dbt("test", *guard, check=False).returncode == 1
     assert wh.dbt("test", *guard, *recent).returncode == 0
-    with duckdb.connect(str(wh.path)) as con:
+    with duckdb.connect(str(wh.path)) as con:  # a vehicle that reported in the checked days
         con.execute(
             "update marts.rpt_fleet_live_status set last_seen_at = last_seen_at - interval 1 minute "
-            "where vehicle_id = 'veh_0001'"
+            "where vehicle_id = (select min(vehicle_id) from intermediate.int_fleet__telematics_intervals "
+            "where recorded_date >= ? and vehicle_id like 'veh_000%')",
+            [last_built - timedelta(days=2)],
         )
     assert wh.dbt("test", *guard, *recent, check=False).returncode == 1
 

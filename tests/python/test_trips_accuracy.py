@@ -105,7 +105,7 @@ def test_churned_drivers_last_active_week_is_the_truths(default_fleet: Warehouse
     """A churned driver's last ISO week with a trip is the week of the last trip the generator made them drive, which
     comes before the churn date; their shifts shrink over the 30 days before it (fewer trips in the last four weeks
     than before, over the churned drivers)."""
-    _, last = _span(default_fleet)
+    first, last = _span(default_fleet)
     churned = {
         r["driver_id"]: (date.fromisoformat(r["churn_date"]), date.fromisoformat(r["last_trip_date"]))
         for r in _csv(default_fleet.landing / "_truth" / "drivers.csv")
@@ -121,9 +121,13 @@ def test_churned_drivers_last_active_week_is_the_truths(default_fleet: Warehouse
         d: (last_active.get(d), _monday(t)) for d, (_, t) in churned.items() if last_active.get(d) != _monday(t)
     } == {}
     days = default_fleet.query("select driver_id, trip_date, trips from intermediate.int_trips__driver_days")
-    fading = sum(n for d, day, n in days if d in churned and 0 < (churned[d][0] - day).days <= 28)
-    earlier = sum(n for d, day, n in days if d in churned and 28 < (churned[d][0] - day).days <= 56)
-    assert fading < 0.8 * earlier, (fading, earlier)
+    # trips per day in the 28 days before the churn date against the 28 before those (days inside the span only)
+    windows = {d: (max(first, c - timedelta(days=56)), c - timedelta(days=28), c) for d, (c, _) in churned.items()}
+    windows = {d: w for d, w in windows.items() if (w[1] - w[0]).days >= 14}
+    fading = sum(n for d, day, n in days if d in windows and windows[d][1] <= day < windows[d][2]) / (28 * len(windows))
+    span_days = sum((w[1] - w[0]).days for w in windows.values())
+    earlier = sum(n for d, day, n in days if d in windows and windows[d][0] <= day < windows[d][1]) / span_days
+    assert windows and fading < 0.85 * earlier, (fading, earlier)
 
 
 def test_driver_weeks_against_the_schedule(default_fleet: Warehouse) -> None:

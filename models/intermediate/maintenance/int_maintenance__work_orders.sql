@@ -28,6 +28,18 @@ as_of as (
     select {{ local_midnight_utc(dbt.dateadd('day', 1, lending_as_of_date())) }} as as_of_end_at
 ),
 
+timed_orders as (
+    select
+        work_orders.work_order_id,
+        -- still open: to the end of the as-of date (an order opened after it has no downtime yet)
+        coalesce(
+            work_orders.closed_at,
+            case when as_of.as_of_end_at > work_orders.opened_at then as_of.as_of_end_at else work_orders.opened_at end
+        ) as left_at
+    from work_orders
+    cross join as_of
+),
+
 previous_service as (
     select
         work_orders.work_order_id,
@@ -71,11 +83,9 @@ final as (
         work_orders.closed_at,
         {{ local_date('work_orders.closed_at') }} as closed_date,
         work_orders.closed_at is null as is_open,
-        coalesce(work_orders.closed_at, as_of.as_of_end_at) as left_at,
+        timed_orders.left_at,
         {{ dbt.datediff(
-            'work_orders.opened_at',
-            'coalesce(work_orders.closed_at, as_of.as_of_end_at)',
-            'second'
+            'work_orders.opened_at', 'timed_orders.left_at', 'second'
         ) }} / 86400.0 as downtime_days,
         work_orders.odometer_km,
         work_orders.odometer_km - previous_service.previous_service_odometer_km as km_since_previous_service,
@@ -88,7 +98,8 @@ final as (
         {{- "," if not loop.last }}
     {%- endfor %}
     from work_orders
-    cross join as_of
+    inner join timed_orders
+        on work_orders.work_order_id = timed_orders.work_order_id
     left join previous_service
         on work_orders.work_order_id = previous_service.work_order_id
     left join prior_codes

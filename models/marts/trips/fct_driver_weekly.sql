@@ -1,6 +1,6 @@
 {#- One row per driver and ISO week (Monday start) of the operating span, from the week the driver was onboarded
-    (or the span's first week; a driver only the trips export names, from the span's first week), whether or not the
-    driver held a contract: trips, hours and km on trip, gross fares
+    or of the driver's first trip if earlier (a driver only the trips export names: from the first trip), whether or
+    not the driver held a contract: trips, hours and km on trip, gross fares
     per platform and in total, days active, the installments due that week on the driver's contracts, and fares over
     installment due (the affordability signal; null in a week with nothing due). The span's last week may be partial
     (days_in_span < 7). -#}
@@ -57,18 +57,27 @@ weeks as (
     group by 1
 ),
 
-known_drivers as (
-    -- every driver of the drivers export, and any driver a trip names that it does not list (yet): no trip is lost
+first_trips as (
     select
         driver_id,
-        onboarded_date
-    from drivers
-    union all
-    select distinct
-        driver_days.driver_id,
-        cast(null as date) as onboarded_date
+        min(trip_date) as first_trip_date
     from driver_days
-    where driver_days.driver_id not in (select drivers.driver_id from drivers)
+    group by 1
+),
+
+known_drivers as (
+    -- every driver of the drivers export, and any driver a trip names that it does not list (yet); weeks start at
+    -- onboarding or at the driver's first trip, whichever is earlier: no trip is lost
+    select
+        coalesce(drivers.driver_id, first_trips.driver_id) as driver_id,
+        case
+            when drivers.onboarded_date is null then first_trips.first_trip_date
+            when first_trips.first_trip_date < drivers.onboarded_date then first_trips.first_trip_date
+            else drivers.onboarded_date
+        end as first_date
+    from drivers
+    full outer join first_trips
+        on drivers.driver_id = first_trips.driver_id
 ),
 
 driver_weeks as (
@@ -78,7 +87,7 @@ driver_weeks as (
         weeks.days_in_span
     from known_drivers
     inner join weeks
-        on weeks.last_date >= coalesce(known_drivers.onboarded_date, weeks.first_date)
+        on weeks.last_date >= coalesce(known_drivers.first_date, weeks.first_date)
 ),
 
 weekly_trips as (
