@@ -52,7 +52,7 @@ snapshots as (
         on
             snapshot_months.snapshot_date > vehicles.acquired_date
             and (vehicles.disposed_date is null or snapshot_months.snapshot_date <= vehicles.disposed_date)
-    where snapshot_months.snapshot_date <= reporting_date.as_of_date
+    where snapshot_months.snapshot_date <= {{ add_days('reporting_date.as_of_date', 1) }}
 ),
 
 history as (
@@ -106,8 +106,8 @@ history_summary as (
         vehicle_id,
         snapshot_date,
         count(*) as months_known,
-        sum(equivalent_full_cycles) as equivalent_full_cycles,
-        sum(km_driven) as km_driven,
+        sum(cast(equivalent_full_cycles as {{ dbt.type_numeric() }})) as equivalent_full_cycles,
+        sum(cast(km_driven as {{ dbt.type_numeric() }})) as km_driven,
         max(case when recency = 1 then equivalent_full_cycles end) as latest_month_cycles,
         max(case when recency = 1 then dc_share end) as latest_month_dc_share,
         max(case when recency = 1 then soh_oem_pct end) as latest_month_soh_oem_pct
@@ -159,10 +159,10 @@ final as (
             4
         ) as f_soh_change_pct_per_month,
         history_summary.latest_month_soh_oem_pct as f_latest_soh_oem_pct,
-        round(history_summary.equivalent_full_cycles, 3) as f_equivalent_full_cycles,
+        cast(round(history_summary.equivalent_full_cycles, 3) as {{ type_double() }}) as f_equivalent_full_cycles,
         round(history_summary.latest_month_cycles, 3) as f_latest_month_cycles,
         history_summary.latest_month_dc_share as f_latest_month_dc_share,
-        round(history_summary.km_driven, 1) as f_km_driven,
+        cast(round(history_summary.km_driven, 1) as {{ type_double() }}) as f_km_driven,
         case when labels.label_known_date <= reporting_date.as_of_date then labels.soh_pct end as label,
         labels.label_known_date,
         labels.label_known_date <= reporting_date.as_of_date as label_is_mature,

@@ -55,13 +55,18 @@ bounds as (
     ) as span
 ),
 
+-- Mondays from the trips' first day through the day after the as-of date (the snapshot scored today)
+snapshot_days as (
+    {{ days_between('(select min(date_day) from operating_days)', add_days(lending_as_of_date(), 1)) }}
+),
+
 snapshot_dates as (
-    select distinct
-        week_start_date as snapshot_date,
-        {{ ml_last_known_date('trips', 'week_start_date') }} as last_trip_day_known,
-        {{ ml_last_known_date('payments', 'week_start_date') }} as last_payment_day_known
-    from operating_days
-    where week_start_date = date_day
+    select
+        date_day as snapshot_date,
+        {{ ml_last_known_date('trips', 'date_day') }} as last_trip_day_known,
+        {{ ml_last_known_date('payments', 'date_day') }} as last_payment_day_known
+    from snapshot_days
+    where {{ week_start('date_day') }} = date_day
 ),
 
 -- tenure runs from onboarding or the first trip, whichever is earlier
@@ -99,7 +104,7 @@ trip_features as (
         sum(case when age_days < 28 then trips else 0 end) as trips_28d,
         sum(case when age_days >= 28 then trips else 0 end) as trips_prev_28d,
         sum(case when age_days < 28 then 1 else 0 end) as active_days_28d,
-        sum(case when age_days < 28 then hours_on_trip else 0 end) as hours_on_trip_28d,
+        sum(case when age_days < 28 then cast(hours_on_trip as {{ dbt.type_numeric() }}) else 0 end) as hours_on_trip_28d,
         sum(case when age_days < 28 then gross_fares_mxn else 0 end) as gross_fares_28d_mxn,
         min(age_days) as days_since_last_trip
     from known_days
@@ -154,7 +159,7 @@ final as (
         round(trip_features.trips_28d / nullif(cast(trip_features.trips_prev_28d as {{ type_double() }}), 0), 4)
             as f_trips_28d_over_prev_28d,
         cast(trip_features.active_days_28d as {{ dbt.type_int() }}) as f_active_days_28d,
-        round(trip_features.hours_on_trip_28d, 3) as f_hours_on_trip_28d,
+        cast(round(trip_features.hours_on_trip_28d, 3) as {{ type_double() }}) as f_hours_on_trip_28d,
         cast(trip_features.gross_fares_28d_mxn as {{ type_double() }}) as f_gross_fares_28d_mxn,
         cast(trip_features.days_since_last_trip as {{ dbt.type_int() }}) as f_days_since_last_trip,
         cast({{ days_from_to('first_trips.started_date', 'snapshots.snapshot_date') }} as {{ dbt.type_int() }})

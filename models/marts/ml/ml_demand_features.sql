@@ -16,12 +16,41 @@ reporting_date as (
     select {{ lending_as_of_date() }} as as_of_date
 ),
 
+-- every zone and hour of the mart's grid over its days and the day after the as-of date (the snapshot scored today;
+-- no trips yet)
+span as (
+    select
+        min(local_date) as first_date,
+        max(local_date) as last_date
+    from zone_hours
+),
+
+grid_days as (
+    {{ days_between('(select span.first_date from span)', add_days(lending_as_of_date(), 1)) }}
+),
+
+grid as (
+    select
+        zones.pickup_zone_id,
+        grid_days.date_day as local_date,
+        hours.local_hour,
+        zone_hours.trips
+    from (select distinct pickup_zone_id from zone_hours) as zones
+    cross join (select distinct local_hour from zone_hours) as hours
+    cross join grid_days
+    left join zone_hours
+        on
+            zones.pickup_zone_id = zone_hours.pickup_zone_id
+            and grid_days.date_day = zone_hours.local_date
+            and hours.local_hour = zone_hours.local_hour
+),
+
 zone_days as (
     select
         pickup_zone_id,
         local_date,
         sum(trips) as trips
-    from zone_hours
+    from grid
     group by 1, 2
 ),
 
@@ -30,24 +59,26 @@ fleet_hours as (
         local_date,
         local_hour,
         sum(trips) as trips
-    from zone_hours
+    from grid
     group by 1, 2
 ),
 
 lagged as (
     select
-        zone_hours.pickup_zone_id,
-        zone_hours.local_date,
-        zone_hours.local_hour,
-        zone_hours.trips,
-        lag(zone_hours.trips, 7) over same_hour as trips_1w,
-        lag(zone_hours.trips, 14) over same_hour as trips_2w,
-        lag(zone_hours.trips, 21) over same_hour as trips_3w,
-        lag(zone_hours.trips, 28) over same_hour as trips_4w,
-        min(zone_hours.local_date) over (partition by zone_hours.pickup_zone_id) as first_date
-    from zone_hours
+        grid.pickup_zone_id,
+        grid.local_date,
+        grid.local_hour,
+        grid.trips,
+        lag(grid.trips, 7) over same_hour as trips_1w,
+        lag(grid.trips, 14) over same_hour as trips_2w,
+        lag(grid.trips, 21) over same_hour as trips_3w,
+        lag(grid.trips, 28) over same_hour as trips_4w,
+        span.first_date,
+        span.last_date
+    from grid
+    cross join span
     window same_hour as (
-        partition by zone_hours.pickup_zone_id, zone_hours.local_hour order by zone_hours.local_date
+        partition by grid.pickup_zone_id, grid.local_hour order by grid.local_date
     )
 ),
 
@@ -68,11 +99,14 @@ final as (
         zone_day_1w.trips as f_zone_trips_day_last_week,
         fleet_hour_1w.trips as f_fleet_trips_same_hour_last_week,
         case
-            when {{ ml_known_date('trips', 'lagged.local_date') }} <= reporting_date.as_of_date
+            when
+                {{ ml_known_date('trips', 'lagged.local_date') }} <= reporting_date.as_of_date
+                and lagged.local_date <= lagged.last_date
                 then cast(lagged.trips as {{ type_double() }})
         end as label,
         {{ ml_known_date('trips', 'lagged.local_date') }} as label_known_date,
-        {{ ml_known_date('trips', 'lagged.local_date') }} <= reporting_date.as_of_date as label_is_mature,
+        {{ ml_known_date('trips', 'lagged.local_date') }} <= reporting_date.as_of_date
+        and lagged.local_date <= lagged.last_date as label_is_mature,
         reporting_date.as_of_date
     from lagged
     cross join reporting_date

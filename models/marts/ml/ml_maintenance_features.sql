@@ -15,7 +15,8 @@ vehicles as (
     select
         vehicle_id,
         model,
-        acquired_date
+        acquired_date,
+        disposed_date
     from {{ ref('dim_vehicles') }}
 ),
 
@@ -41,19 +42,37 @@ reporting_date as (
     select {{ lending_as_of_date() }} as as_of_date
 ),
 
-snapshots as (
+-- the fleet's vehicle-days, and the day after the as-of date (the snapshot scored today) for the vehicles in the fleet
+-- then
+snapshot_days as (
     select
         vehicle_id,
-        activity_date as snapshot_date,
-        {{ ml_last_known_date('telematics', 'activity_date') }} as last_km_day_known
+        activity_date as snapshot_date
     from vehicle_days
+    union all
+    select
+        vehicles.vehicle_id,
+        {{ add_days('reporting_date.as_of_date', 1) }} as snapshot_date
+    from vehicles
+    cross join reporting_date
+    where
+        vehicles.acquired_date <= {{ add_days('reporting_date.as_of_date', 1) }}
+        and (vehicles.disposed_date is null or vehicles.disposed_date > reporting_date.as_of_date)
+),
+
+snapshots as (
+    select distinct
+        vehicle_id,
+        snapshot_date,
+        {{ ml_last_known_date('telematics', 'snapshot_date') }} as last_km_day_known
+    from snapshot_days
 ),
 
 km_features as (
     select
         snapshots.vehicle_id,
         snapshots.snapshot_date,
-        sum(vehicle_days.km_driven) as km_30d
+        sum(cast(vehicle_days.km_driven as {{ dbt.type_numeric() }})) as km_30d
     from snapshots
     inner join vehicle_days
         on
@@ -90,7 +109,7 @@ km_since_service as (
     select
         known_orders.vehicle_id,
         known_orders.snapshot_date,
-        sum(vehicle_days.km_driven) as km_since_last_service
+        sum(cast(vehicle_days.km_driven as {{ dbt.type_numeric() }})) as km_since_last_service
     from known_orders
     inner join snapshots
         on
@@ -146,10 +165,10 @@ final as (
         vehicles.model as f_model,
         cast({{ days_from_to('vehicles.acquired_date', 'snapshots.snapshot_date') }} as {{ dbt.type_int() }})
             as f_age_days,
-        round(coalesce(km_features.km_30d, 0), 1) as f_km_30d,
+        cast(round(coalesce(km_features.km_30d, 0), 1) as {{ type_double() }}) as f_km_30d,
         cast({{ days_from_to('known_orders.last_preventive_date', 'snapshots.snapshot_date') }} as {{ dbt.type_int() }})
             as f_days_since_last_service,
-        round(km_since_service.km_since_last_service, 1) as f_km_since_last_service,
+        cast(round(km_since_service.km_since_last_service, 1) as {{ type_double() }}) as f_km_since_last_service,
         cast(coalesce(known_orders.corrective_orders_365d, 0) as {{ dbt.type_int() }}) as f_corrective_orders_365d,
         cast(coalesce(code_features.dtc_events_90d, 0) as {{ dbt.type_int() }}) as f_dtc_events_90d,
         cast(coalesce(code_features.dtc_warning_events_90d, 0) as {{ dbt.type_int() }}) as f_dtc_warning_events_90d,
