@@ -104,7 +104,8 @@ trip_features as (
         sum(case when age_days < 28 then trips else 0 end) as trips_28d,
         sum(case when age_days >= 28 then trips else 0 end) as trips_prev_28d,
         sum(case when age_days < 28 then 1 else 0 end) as active_days_28d,
-        sum(case when age_days < 28 then cast(hours_on_trip as {{ dbt.type_numeric() }}) else 0 end) as hours_on_trip_28d,
+        sum(case when age_days < 28 then cast(hours_on_trip as {{ dbt.type_numeric() }}) else 0 end)
+            as hours_on_trip_28d,
         sum(case when age_days < 28 then gross_fares_mxn else 0 end) as gross_fares_28d_mxn,
         min(age_days) as days_since_last_trip
     from known_days

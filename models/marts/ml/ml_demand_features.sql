@@ -29,14 +29,24 @@ grid_days as (
     {{ days_between('(select span.first_date from span)', add_days(lending_as_of_date(), 1)) }}
 ),
 
+zones as (
+    select distinct pickup_zone_id
+    from zone_hours
+),
+
+hours as (
+    select distinct local_hour
+    from zone_hours
+),
+
 grid as (
     select
         zones.pickup_zone_id,
         grid_days.date_day as local_date,
         hours.local_hour,
         zone_hours.trips
-    from (select distinct pickup_zone_id from zone_hours) as zones
-    cross join (select distinct local_hour from zone_hours) as hours
+    from zones
+    cross join hours
     cross join grid_days
     left join zone_hours
         on
@@ -69,12 +79,12 @@ lagged as (
         grid.local_date,
         grid.local_hour,
         grid.trips,
+        span.first_date,
+        span.last_date,
         lag(grid.trips, 7) over same_hour as trips_1w,
         lag(grid.trips, 14) over same_hour as trips_2w,
         lag(grid.trips, 21) over same_hour as trips_3w,
-        lag(grid.trips, 28) over same_hour as trips_4w,
-        span.first_date,
-        span.last_date
+        lag(grid.trips, 28) over same_hour as trips_4w
     from grid
     cross join span
     window same_hour as (
