@@ -459,7 +459,7 @@ def summary(result: TrainResult) -> str:
         + (f", {counts['holdout_positive']:,} positive)" if classification else ")"),
     ]
     header = ("model", "AUC", "precision@top10%") if classification else ("model", "MAE")
-    lines.append("".join(f"{h:<20}" for h in header) + "run id")
+    lines.append(f"{header[0]:<26}" + "".join(f"{h:<20}" for h in header[1:]) + "run id")
 
     def cell(value: float | None) -> str:
         return f"{'n/a' if value is None else f'{value:.3f}':<20}"
@@ -467,7 +467,7 @@ def summary(result: TrainResult) -> str:
     for r in result.results:
         name = r.name if r.logged else f"{r.name} (expected)"
         values = (r.metrics["auc"], r.metrics["precision_at_top_decile"]) if classification else (r.metrics["mae"],)
-        lines.append(f"{name:<20}" + "".join(cell(v) for v in values) + (r.run_id or "-"))
+        lines.append(f"{name:<26}" + "".join(cell(v) for v in values) + (r.run_id or "-"))
     experiment = f"lafa-{result.use_case.name}"
     lines.append(f"parent run {result.parent_run_id} in experiment {experiment} at {result.tracking_uri}")
     return "\n".join(lines)
