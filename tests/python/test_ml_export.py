@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -192,3 +193,19 @@ def test_a_crash_while_writing_leaves_the_old_files_whole(
     with pytest.raises(OSError, match="disk full"):
         ml_export.write_export(export, tmp_path / "fresh")
     assert list((tmp_path / "fresh" / "churn").iterdir()) == []
+
+
+def test_the_cli_explains_export_and_train_without_importing_the_ml_packages() -> None:
+    probe = (
+        "import sys, contextlib, io\n"
+        "import lafa.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
+        "    lafa.cli.main(['--help'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'mlflow', 'sklearn', 'xgboost', 'pandas'})\n"
+        "print(heavy, 'export' in out.getvalue() and 'train' in out.getvalue())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
+    assert done.stdout.strip() == "[] True", done.stderr
+    for command in ("export", "train"):
+        helped = lafa_cli(dict(os.environ), command, "--help")
+        assert helped.returncode == 0 and "--as-of" in helped.stdout
