@@ -12,7 +12,7 @@ SQL_PATHS := models tests analyses
 export DO_NOT_TRACK := 1
 export LAFA_DUCKDB_PATH ?= data/lafa.duckdb
 
-.PHONY: help install demo test lint bq-check pytest clean
+.PHONY: help install ml-install demo test lint bq-check pytest clean
 .DEFAULT_GOAL := help
 
 help:  ## this list
@@ -25,6 +25,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+# The ML baselines' packages (scikit-learn, xgboost-cpu, mlflow-skinny; requirements-ml.in says why these) on top of the
+# main lock: only `lafa train` and its tests need them, so `make install` and `make demo` stay without them (~7 s and
+# ~180 MB more; docs/ml/README.md has the measurements).
+ml-install: $(VENV)/.installed-ml  ## add the ML packages of `lafa train` (requirements-ml.lock) to .venv
+
+$(VENV)/.installed-ml: $(VENV)/.installed requirements-ml.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements-ml.lock
 	@touch $@
 
 profiles.yml: profiles.yml.example
@@ -51,7 +60,7 @@ bq-check: install  ## compile every model for BigQuery offline (both incremental
 	@touch $@
 
 # Two workers (pytest-xdist); the modules that read the default fleet share one (xdist_group), which builds it once.
-pytest: install .venv-bqemu/.installed  ## Python tests, including end-to-end dbt builds on generated fleets
+pytest: install ml-install .venv-bqemu/.installed  ## Python tests, including end-to-end dbt builds on generated fleets
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:  ## remove generated data and dbt artifacts (keeps .venv)

@@ -8,10 +8,18 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from lafa.ml import USE_CASES
 from lafa.warehouse import DEFAULT_DUCKDB_PATH, duckdb_path
 
+if TYPE_CHECKING:
+    import duckdb
+
 DEFAULT_LANDING = Path("data/landing")
+DEFAULT_EXPORT_DIR = Path("data/exports")
+ML_USE_CASES = tuple(USE_CASES)
+ML_PACKAGES = ("sklearn", "xgboost", "mlflow", "skops", "sqlalchemy", "alembic")  # requirements-ml.lock
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -196,6 +204,95 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(vehicles=args.vehicles, days=args.days, start=args.start, seed=args.seed, landing=args.landing)
 
 
+def _ml_connection() -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to the warehouse for the ML commands; None (the error printed) when there is none."""
+    from lafa.warehouse import WarehouseError, connect
+
+    if not duckdb_path().exists():
+        print(
+            f"error: no warehouse at {duckdb_path()}; run `lafa demo` (or load and `dbt build`) first", file=sys.stderr
+        )
+        return None
+    try:
+        return connect(read_only=True)
+    except WarehouseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+
+
+def _export(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from lafa.ml import MlError
+    from lafa.ml.export import export_use_cases
+    from lafa.warehouse import describe_error
+
+    con = _ml_connection()
+    if con is None:
+        return 2
+    use_cases = list(dict.fromkeys(args.use_case or ML_USE_CASES))
+    started = time.monotonic()
+    try:
+        with con:
+            done = export_use_cases(
+                con, use_cases, args.as_of, args.out, progress=lambda msg: print(f"  {msg}", file=sys.stderr)
+            )
+    except MlError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:
+        print(f"error: {describe_error(error, duckdb_path())}", file=sys.stderr)
+        return 2
+    for export, parquet_path, json_path in done:
+        counts = export.metadata["label_counts"]
+        print(
+            f"{export.use_case.name:<13} as of {export.as_of}: {export.table.num_rows:>9,} rows, "
+            f"{counts['labelled']:>9,} labelled -> {parquet_path} (+ {json_path.name})"
+        )
+    print(f"exported {len(done)} use case(s) into {args.out} in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from lafa.ml import MlError
+    from lafa.ml.train import NotReady, summary, train
+    from lafa.warehouse import describe_error
+
+    con = _ml_connection()
+    if con is None:
+        return 2
+    started = time.monotonic()
+    try:
+        with con:
+            result = train(
+                con,
+                args.use_case,
+                as_of=args.as_of,
+                holdout_share=args.holdout_share,
+                progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True),
+            )
+    except NotReady as error:
+        print(str(error), file=sys.stderr)
+        return 3
+    except ModuleNotFoundError as error:
+        if error.name not in ML_PACKAGES:
+            raise
+        missing = f"error: lafa train needs the ML packages ({error.name} is missing): run `make ml-install`"
+        print(missing, file=sys.stderr)
+        return 2
+    except MlError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:
+        print(f"error: {describe_error(error, duckdb_path())}", file=sys.stderr)
+        return 2
+    print(summary(result))
+    print(f"trained in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lafa",
@@ -278,6 +375,58 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     demo.add_argument("--landing", type=Path, default=DEFAULT_LANDING, help="landing folder")
     demo.set_defaults(func=_demo)
+
+    export = sub.add_parser(
+        "export",
+        help="write the ML feature marts as Parquet plus a JSON metadata file, as knowable at an as-of date",
+        description="For each use case, read marts.ml_<use_case>_features (read-only) and write "
+        "OUT/<use_case>/<as_of>.parquet and OUT/<use_case>/<as_of>.json (schema, row count, snapshot range, label "
+        "maturity counts, dbt invocation id, git commit; lafa/ml/export_metadata.schema.json). With --as-of before "
+        "the build's as-of date: only snapshots dated on or before it, and the labels known after it null and not "
+        "mature, as a build on that date would have shown them. Files are written whole (temporary file, then "
+        "rename; the JSON last). Exits 2 on an as-of date after the build's or a missing mart (docs/ml/README.md).",
+    )
+    export.add_argument(
+        "--use-case",
+        action="append",
+        choices=ML_USE_CASES,
+        metavar="UC",
+        help=f"a use case to export, repeatable: {', '.join(ML_USE_CASES)} (default all)",
+    )
+    export.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="export what was knowable on this date, YYYY-MM-DD (default the build's as-of date)",
+    )
+    export.add_argument(
+        "--out", type=Path, default=DEFAULT_EXPORT_DIR, help=f"output folder (default {DEFAULT_EXPORT_DIR})"
+    )
+    export.set_defaults(func=_export)
+
+    train = sub.add_parser(
+        "train",
+        help="fit the baselines of a use case (time split) against its heuristic and log them to MLflow",
+        description="Refuse (exit 3, one line naming the counts) while marts.ml_readiness says the use case has "
+        "too few labelled rows: the heuristic is the answer until then. Otherwise take the mature labelled rows of "
+        "the export at --as-of, hold out the last --holdout-share of the distinct snapshot dates (never random "
+        "across time), fit a linear model (logistic regression or ridge) and XGBoost on the f_ features, score them "
+        "and the heuristic on the same holdout rows (AUC and precision at the top decile, or MAE), and log one "
+        "MLflow parent run with a nested run per model in experiment lafa-<use_case> to $MLFLOW_TRACKING_URI "
+        "(default sqlite:///data/mlflow.db). Needs `make ml-install` (docs/ml/README.md).",
+    )
+    train.add_argument("--use-case", required=True, choices=ML_USE_CASES, metavar="UC", help=", ".join(ML_USE_CASES))
+    train.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="train on what was knowable on this date, YYYY-MM-DD (default the build's as-of date)",
+    )
+    train.add_argument(
+        "--holdout-share",
+        type=float,
+        default=0.2,
+        help="share of the distinct snapshot dates, the latest ones, held out for scoring (default 0.2)",
+    )
+    train.set_defaults(func=_train)
     return parser
 
 
