@@ -5,6 +5,7 @@ features, and the labels and features recomputed by hand from the landing files.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 from collections import defaultdict
@@ -12,8 +13,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import jsonschema
+import pandas as pd
 import pytest
-from conftest import Warehouse, isolated_warehouse
+from conftest import REPO, Warehouse, isolated_warehouse
 
 pytestmark = pytest.mark.xdist_group("default_fleet")
 
@@ -213,3 +216,36 @@ def test_readiness_counts_and_refusal_reason(default_fleet: Warehouse) -> None:
             assert positive is None and ready == (labelled >= 150), use_case
         assert reason == "ready" if ready else f"{labelled} labelled rows (150 needed)" in reason, use_case
     assert default_fleet.query("select count(*) from marts.ml_readiness where not is_ready")[0][0] >= 1
+
+
+def test_export_and_train_on_the_default_fleet(default_fleet: Warehouse, tmp_path: Path) -> None:
+    """On the README's default fleet: `lafa export` writes every use case with the marts' columns and metadata that
+    validates; `lafa train` refuses each use case ml_readiness calls not ready, in one line naming both counts."""
+    done = default_fleet.lafa("export", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    schema = json.loads((REPO / "lafa/ml/export_metadata.schema.json").read_text())
+    for use_case in USE_CASES:
+        (parquet,) = (tmp_path / use_case).glob("*.parquet")
+        metadata = json.loads(parquet.with_suffix(".json").read_text())
+        jsonschema.Draft202012Validator(schema).validate(metadata)
+        frame = pd.read_parquet(parquet)
+        columns = [
+            c
+            for (c,) in default_fleet.query(
+                "select column_name from information_schema.columns where table_schema = 'marts'"
+                f" and table_name = 'ml_{use_case}_features' order by ordinal_position"
+            )
+        ]
+        assert list(frame.columns) == columns == [field["name"] for field in metadata["schema"]], use_case
+        assert len(frame) == metadata["row_count"] == len(_rows(default_fleet, use_case)), use_case
+    not_ready = default_fleet.query(
+        "select use_case, labelled_rows, positive_rows from marts.ml_readiness where not is_ready order by use_case"
+    )
+    assert {u for u, _, _ in not_ready} >= {"credit_risk", "churn", "battery_soh"}
+    for use_case, labelled, positive in not_ready:
+        refused = default_fleet.lafa("train", "--use-case", use_case)
+        assert refused.returncode == 3, (use_case, refused.stderr)
+        line = refused.stderr.strip()
+        assert "\n" not in line and f"{labelled:,} labelled rows (150 needed)" in line, line
+        if positive is not None:
+            assert f"{positive:,} positive (30 needed)" in line, line
