@@ -277,6 +277,10 @@ def fit_and_score(
     x_holdout = _feature_frame(holdout)[0]
     if skipped:
         progress(f"features not used (neither number, boolean nor text): {', '.join(skipped)}")
+    empty = [name for name in numeric if x_train[name].isna().all()]
+    if empty:  # no value to learn from (e.g. no applicant had an earlier contract yet): left out, said once
+        progress(f"features not used (null on every training row): {', '.join(empty)}")
+        numeric = [name for name in numeric if name not in empty]
     if not numeric and not categorical:
         raise MlError(f"{MARTS_SCHEMA}.{use_case.features_table} has no f_ feature column to train on")
     classification = use_case.task == "classification"

@@ -28,6 +28,10 @@ COMPARED = {
     "fct_lto_portfolio_daily": "outstanding_mxn",
     "fct_vehicle_costs_monthly": "total_mxn",
     "fct_data_platform_cost_monthly": "total_usd",
+    "ml_credit_risk_features": "f_weekly_earnings_mxn",
+    "ml_demand_features": "f_trips_same_hour_last_week",
+    "ml_maintenance_features": "f_km_30d",
+    "ml_readiness": "labelled_rows",
 }
 # incremental model -> partition column (each clustered by vehicle_id)
 PARTITIONED = {
