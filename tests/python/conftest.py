@@ -29,6 +29,22 @@ os.environ["LAFA_PII_KEY_FILE"] = str(PII_KEY_FILE)
 os.environ.pop("LAFA_PII_KEY", None)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep `--dist loadgroup` grouping under pytest 9.2. pytest-xdist 3.8 tags each test of an xdist_group by
+    rewriting `item._nodeid` to `<nodeid>@<group>` on the workers, which is what its scheduler groups by; pytest 9.2
+    derives `nodeid` from `item._id` instead, so the tag was lost and the default_fleet group spread over both
+    workers, each building the default fleet (~2 minutes each). Re-derive the id from the tag."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        tagged = item.__dict__.get("_nodeid")
+        if tagged and item.nodeid != tagged:
+            item._id = NodeId.parse(tagged)
+
+
 def lafa_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """`lafa <args>` in a process of its own, with `env`, from the repo root."""
     return subprocess.run([sys.executable, "-m", "lafa.cli", *args], cwd=REPO, env=env, capture_output=True, text=True)
