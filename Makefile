@@ -47,7 +47,7 @@ test: install lint bq-check pytest  ## every test: ruff, sqlfluff, BigQuery comp
 lint: install  ## ruff + sqlfluff
 	$(BIN)/ruff check lafa tests scripts
 	$(BIN)/ruff format --check lafa tests scripts
-	LAFA_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint $(SQL_PATHS)
+	LAFA_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint --processes 2 $(SQL_PATHS)
 
 bq-check: install  ## compile every model for BigQuery offline (both incremental states) and check the SQL
 	$(BIN)/python scripts/check_bigquery.py

@@ -11,6 +11,9 @@ import sys
 import pytest
 from conftest import REPO
 
+# the injected copy is checked once, on one worker (conftest: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("bigquery_check")
+
 SCRIPT = REPO / "scripts" / "check_bigquery.py"
 _spec = importlib.util.spec_from_file_location("check_bigquery", SCRIPT)
 check = importlib.util.module_from_spec(_spec)

@@ -25,6 +25,9 @@ import pytest
 from builders import envelope, ping, write_csv, write_telematics
 from conftest import REPO, Warehouse, isolated_warehouse
 
+# the module's warehouse is built once, on one worker (conftest: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("costs_by_hand")
+
 TIB = 2**40
 LOCAL = ZoneInfo("America/Mexico_City")
 SEEDS = REPO / "seeds"

@@ -297,6 +297,11 @@ def _write_stale_export(wh: Warehouse) -> None:
     )
 
 
+# the module's warehouse is built once, on one worker (conftest: --dist loadgroup); the default fleet test stays in
+# the default fleet's group
+LENDING_GROUP = pytest.mark.xdist_group("lending_marts")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     wh = isolated_warehouse(tmp_path_factory.mktemp("lending"))
@@ -315,6 +320,7 @@ def ref_days() -> dict[str, dict[date, Day]]:
     return reference_days()
 
 
+@LENDING_GROUP
 def test_reference_scenarios_read_as_intended(ref_days: dict[str, dict[date, Day]]) -> None:
     """Spot checks a human can verify from the payment list, so the reference itself is trusted."""
     assert ref_days["c_night"][date(2026, 1, 14)].dpd == 0  # 23:30 payment on Jan 13 counts on Jan 13
@@ -343,6 +349,7 @@ def test_reference_scenarios_read_as_intended(ref_days: dict[str, dict[date, Day
     assert ref_days["c_on_time"][date(2026, 3, 3)].exit_state == "completed"
 
 
+@LENDING_GROUP
 def test_every_lending_mart_is_as_of_the_day_before_the_newest_export(built: Warehouse) -> None:
     for mart in (
         "fct_lto_contract_daily",
@@ -359,6 +366,7 @@ def test_every_lending_mart_is_as_of_the_day_before_the_newest_export(built: War
     ]
 
 
+@LENDING_GROUP
 def test_contract_daily_matches_the_reference_to_the_centavo(
     built: Warehouse, ref_days: dict[str, dict[date, Day]]
 ) -> None:
@@ -387,6 +395,7 @@ def test_contract_daily_matches_the_reference_to_the_centavo(
     assert not wrong, sorted(wrong.items())[:5]
 
 
+@LENDING_GROUP
 def test_portfolio_par_matches_the_reference(built: Warehouse, ref_days: dict[str, dict[date, Day]]) -> None:
     by_day: dict[date, list[Day]] = defaultdict(list)
     first = min(min(d) for d in ref_days.values())
@@ -425,6 +434,7 @@ def _state(x: Day) -> str:
     return _bucket(x.dpd) if x.in_portfolio else str(x.exit_state)
 
 
+@LENDING_GROUP
 def test_weekly_snapshot_and_roll_rates(built: Warehouse, ref_days: dict[str, dict[date, Day]]) -> None:
     snaps = reference_weekly(ref_days)
     rows = built.query(
@@ -483,6 +493,7 @@ def _fpd(cid: str, by_day: dict[date, Day]) -> bool | None:
     return by_day[day].installments_paid == 0
 
 
+@LENDING_GROUP
 def test_outcomes_and_vintage_curves(built: Warehouse, ref_days: dict[str, dict[date, Day]]) -> None:
     expected = {}
     for cid, by_day in ref_days.items():
@@ -582,6 +593,7 @@ def test_outcomes_and_vintage_curves(built: Warehouse, ref_days: dict[str, dict[
     assert any(v[2] for v in outcomes.values()) and any(v[5] for v in outcomes.values())
 
 
+@LENDING_GROUP
 def test_collections_by_week(built: Warehouse) -> None:
     due: dict[date, Decimal] = defaultdict(lambda: ZERO)
     for c in CONTRACTS.values():

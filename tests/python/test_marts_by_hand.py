@@ -17,6 +17,9 @@ import pytest
 from builders import envelope, ping, write_csv, write_telematics
 from conftest import Warehouse, isolated_warehouse
 
+# the module's warehouse is built once, on one worker (conftest: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("marts_by_hand")
+
 CDMX = ZoneInfo("America/Mexico_City")
 AS_OF = date(2026, 3, 20)
 
