@@ -5,8 +5,8 @@ naming each model (test, analysis) and construct; part of `make test`.
     .venv/bin/python scripts/check_bigquery.py [--project-dir DIR] [--select SELECTOR]
 
 No network: the `bigquery_offline` profile target (dummy oauth token) with `--no-introspect
---no-populate-cache`, NO_GCE_CHECK=true, and var bigquery_check_incremental (macros/bigquery/
-is_incremental.sql) choosing the branch of every incremental model. Checks on each compiled model:
+--no-populate-cache`, NO_GCE_CHECK=true, and var bigquery_check_incremental (macros/overrides/is_incremental.sql)
+choosing the branch of every incremental model. Checks on each compiled model:
 - sqlglot parses it as BigQuery; no `::` cast; no function sqlglot does not know for BigQuery (epoch,
   list_agg, strftime, ...); no function sqlglot rewrites when writing BigQuery (datediff, try_cast,
   generate_series, arg_max, count(*) filter, ...: DuckDB spellings it tolerates on read);

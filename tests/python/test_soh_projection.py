@@ -42,7 +42,7 @@ def _date(value: object) -> date:
 
 
 def month_number(day: date) -> float:
-    """The continuous month number of macros/cross_db/time.sql (month_number)."""
+    """The continuous month number of macros/dates/month_number.sql (month_number)."""
     return day.year * 12 + day.month - 1 + (day.day - 1) / 30.4375
 
 

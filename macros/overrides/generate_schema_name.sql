@@ -1,4 +1,5 @@
-{#- One schema per layer. DuckDB: staging, intermediate, marts, seeds (raw is written by the loader).
+{#- Overrides dbt's generate_schema_name (which would name schemas <target schema>_<layer>, e.g. main_marts on DuckDB):
+    one schema per layer. DuckDB: staging, intermediate, marts, seeds (raw is written by the loader).
     BigQuery: datasets <target dataset>_<layer>, e.g. lafa_marts. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
