@@ -48,7 +48,7 @@ payments as (
         paid_date,
         amount_mxn
     from {{ ref('int_lending__payments') }}
-    where status = 'succeeded'
+    where is_counted
 ),
 
 contract_days as (

@@ -10,7 +10,7 @@ with payments as (
         paid_date,
         amount_mxn
     from {{ ref('int_lending__payments') }}
-    where status = 'succeeded'
+    where is_counted
 ),
 
 installments as (

@@ -40,7 +40,7 @@ session_capacities as (
         sessions.energy_battery_in_soc_gain_kwh / (sessions.soc_gain_pct / 100.0) as usable_capacity_kwh
     from sessions
     inner join vehicles on sessions.vehicle_id = vehicles.vehicle_id
-    where sessions.soc_gain_pct >= 30 and sessions.energy_battery_in_soc_gain_kwh > 0
+    where sessions.soc_gain_pct >= {{ var('soh_min_soc_gain_pct') }} and sessions.energy_battery_in_soc_gain_kwh > 0
 ),
 
 -- A session implying an SoH outside the plausible band (vars soh_plausible_min_pct / max) is a meter or feed error
@@ -109,7 +109,7 @@ final as (
         round(monthly_driving.soh_oem_pct, 2) as soh_oem_pct,
         round(monthly_capacity.usable_capacity_kwh, 3) as usable_capacity_kwh,
         coalesce(monthly_capacity.sessions_used, 0) as sessions_used,
-        coalesce(monthly_capacity.sessions_used, 0) >= 3 as is_estimate_reliable,
+        coalesce(monthly_capacity.sessions_used, 0) >= {{ var('soh_min_sessions_per_month') }} as is_estimate_reliable,
         coalesce(monthly_charging.charging_sessions, 0) as charging_sessions,
         round(coalesce(monthly_charging.equivalent_full_cycles, 0), 3) as equivalent_full_cycles,
         round(monthly_charging.dc_share, 4) as dc_share,

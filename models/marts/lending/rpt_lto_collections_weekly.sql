@@ -23,6 +23,7 @@ payments as (
         {{ week_start('paid_date') }} as week_start,
         method,
         status,
+        is_counted,
         amount_mxn
     from {{ ref('int_lending__payments') }}
     where paid_date <= {{ lending_as_of_date() }}
@@ -50,14 +51,14 @@ due as (
 paid as (
     select
         week_start,
-        sum(case when status = 'succeeded' then amount_mxn else 0 end) as paid_mxn,
-        sum(case when status = 'succeeded' then 1 else 0 end) as payments_succeeded,
+        sum(case when is_counted then amount_mxn else 0 end) as paid_mxn,
+        sum(case when is_counted then 1 else 0 end) as payments_succeeded,
         sum(case when status = 'failed' then 1 else 0 end) as payments_failed,
         sum(case when status = 'reversed' then 1 else 0 end) as payments_reversed,
-        sum(case when status = 'succeeded' and method = 'oxxo' then amount_mxn else 0 end) as oxxo_mxn,
-        sum(case when status = 'succeeded' and method = 'spei' then amount_mxn else 0 end) as spei_mxn,
-        sum(case when status = 'succeeded' and method = 'card' then amount_mxn else 0 end) as card_mxn,
-        sum(case when status = 'succeeded' and method = 'cash' then amount_mxn else 0 end) as cash_mxn
+        sum(case when is_counted and method = 'oxxo' then amount_mxn else 0 end) as oxxo_mxn,
+        sum(case when is_counted and method = 'spei' then amount_mxn else 0 end) as spei_mxn,
+        sum(case when is_counted and method = 'card' then amount_mxn else 0 end) as card_mxn,
+        sum(case when is_counted and method = 'cash' then amount_mxn else 0 end) as cash_mxn
     from payments
     group by 1
 ),
