@@ -5,7 +5,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 from builders import envelope, ping
+from conftest import REPO
 
 import lafa.load
 from lafa.contract import SOURCES, TELEMATICS
@@ -64,3 +66,11 @@ def test_the_gate_quarantines_what_the_sql_checks_let_through(monkeypatch: pytes
         2: "great_expectations: ev_state_of_charge_pct between 0..100",
         3: "great_expectations: gps_speed_miles_per_hour between 0..250",
     }
+
+
+def test_the_longest_term_the_loader_accepts_is_the_one_the_models_schedule() -> None:
+    """lto_contracts.term_weeks: the contract's maximum (lafa/contract.py) is dbt var lto_max_term_weeks, which sizes
+    the installment schedule (int_lending__installments): a longer term would load and lose its last installments."""
+    term = next(c for c in SOURCES["lto_contracts"].columns if c.name == "term_weeks")
+    project = yaml.safe_load((REPO / "dbt_project.yml").read_text())
+    assert term.max_value == project["vars"]["lto_max_term_weeks"] == 520

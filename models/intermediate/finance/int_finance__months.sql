@@ -12,9 +12,9 @@ with readings as (
 
 charger_exports as (
     select
-        min({{ local_date('started_at') }}) as first_date,
-        max({{ local_date('started_at') }}) as last_date
-    from {{ ref('stg_charging__ocpp_sessions') }}
+        min(started_date) as first_date,
+        max(started_date) as last_date
+    from {{ ref('int_fleet__ocpp_exports') }}
 ),
 
 work_orders as (

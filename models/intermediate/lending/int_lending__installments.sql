@@ -12,7 +12,7 @@ with contracts as (
 ),
 
 installment_numbers as (
-    {{ dbt.generate_series(520) }}
+    {{ dbt.generate_series(var('lto_max_term_weeks')) }}
 ),
 
 schedule as (
