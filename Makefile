@@ -39,7 +39,7 @@ $(VENV)/.installed-ml: $(VENV)/.installed requirements-ml.lock
 profiles.yml: profiles.yml.example
 	cp profiles.yml.example profiles.yml
 
-demo: install  ## main job: synthetic fleet -> load -> dbt build -> summary (data/lafa.duckdb)
+demo: install  ## main job: synthetic fleet -> load -> dbt build -> ML exports -> summary (data/lafa.duckdb)
 	$(BIN)/lafa demo
 
 test: install lint bq-check pytest  ## every test: ruff, sqlfluff, BigQuery compile check, pytest (incl. dbt build, data + unit tests)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lafa.ml import USE_CASES
+from lafa.simulate import FleetConfig
 from lafa.warehouse import DEFAULT_DUCKDB_PATH, duckdb_path
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_EXPORT_DIR = Path("data/exports")
+FLEET = FleetConfig()  # the generator's defaults: the README's default fleet
 ML_USE_CASES = tuple(USE_CASES)
 ML_PACKAGES = ("sklearn", "xgboost", "mlflow", "skops", "sqlalchemy", "alembic")  # requirements-ml.lock
 
@@ -201,7 +203,8 @@ def _status(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from lafa.demo import run_demo
 
-    return run_demo(vehicles=args.vehicles, days=args.days, start=args.start, seed=args.seed, landing=args.landing)
+    config = FleetConfig(vehicles=args.vehicles, days=args.days, start=args.start, seed=args.seed)
+    return run_demo(config, args.landing, args.exports)
 
 
 def _ml_connection() -> duckdb.DuckDBPyConnection | None:
@@ -293,6 +296,18 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fleet_arguments(parser: argparse.ArgumentParser) -> None:
+    """The fleet's size, horizon, start and seed, with the generator's defaults (lafa.simulate.FleetConfig)."""
+    parser.add_argument(
+        "--vehicles", type=int, default=FLEET.vehicles, help=f"fleet size at the end (default {FLEET.vehicles})"
+    )
+    parser.add_argument("--days", type=int, default=FLEET.days, help=f"days simulated (default {FLEET.days})")
+    parser.add_argument(
+        "--start", type=date.fromisoformat, default=FLEET.start, help=f"first day, YYYY-MM-DD (default {FLEET.start})"
+    )
+    parser.add_argument("--seed", type=int, default=FLEET.seed, help=f"random seed (default {FLEET.seed})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lafa",
@@ -310,19 +325,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate a LAFA fleet day by day and write every landing source of the raw-data "
         "contract, plus the hidden truth in OUT/_truth/. Same seed, same bytes.",
     )
-    gen.add_argument("--vehicles", type=int, default=25, help="fleet size at the end (default 25)")
-    gen.add_argument("--days", type=int, default=90, help="days simulated (default 90)")
+    _fleet_arguments(gen)
     gen.add_argument(
         "--initial-share",
         type=float,
-        default=0.5,
+        default=FLEET.initial_share,
         help="share of the fleet that exists on day 0, the rest is bought over the horizon "
-        "(default 0.5; 1.0 = a steady fleet, as scripts/bench uses)",
+        f"(default {FLEET.initial_share}; 1.0 = a steady fleet, as scripts/bench uses)",
     )
-    gen.add_argument("--start", type=date.fromisoformat, default=date(2026, 6, 1), help="first day (YYYY-MM-DD)")
-    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.add_argument(
-        "--ping-seconds", type=int, default=60, help="telematics ping interval, a multiple of 60 up to 900 (default 60)"
+        "--ping-seconds",
+        type=int,
+        default=FLEET.ping_seconds,
+        help=f"telematics ping interval, a multiple of 60 up to 900 (default {FLEET.ping_seconds})",
     )
     gen.add_argument(
         "--gzip",
@@ -365,15 +380,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="the main job end to end: generate, load, dbt build, summary",
+        help="the main job end to end: generate, load, dbt build, ML feature exports, summary",
         description="Generate a synthetic fleet into the landing folder (if it is empty), load it, run "
-        "`dbt build` (models and every data and unit test) and print row counts, test results and wall time.",
+        "`dbt build` (models and every data and unit test), export every ML use case's features (lafa export) and "
+        "print row counts, test results and wall time. Stops at the first step that fails, with its exit code.",
     )
-    demo.add_argument("--vehicles", type=int, default=25, help="fleet size (default 25)")
-    demo.add_argument("--days", type=int, default=90, help="days simulated (default 90)")
-    demo.add_argument("--start", type=date.fromisoformat, default=date(2026, 6, 1), help="first day (YYYY-MM-DD)")
-    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    demo.add_argument("--landing", type=Path, default=DEFAULT_LANDING, help="landing folder")
+    _fleet_arguments(demo)
+    demo.add_argument(
+        "--landing", type=Path, default=DEFAULT_LANDING, help=f"landing folder (default {DEFAULT_LANDING})"
+    )
+    demo.add_argument(
+        "--exports",
+        type=Path,
+        default=DEFAULT_EXPORT_DIR,
+        help=f"folder of the ML feature exports (default {DEFAULT_EXPORT_DIR})",
+    )
     demo.set_defaults(func=_demo)
 
     export = sub.add_parser(

@@ -1,4 +1,4 @@
-"""The main job end to end: synthetic fleet -> load -> `dbt build` -> a short summary."""
+"""The main job end to end: synthetic fleet -> load -> `dbt build` -> ML feature exports -> a short summary."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
+from lafa.simulate import FleetConfig, generate_fleet
 from lafa.warehouse import connect, duckdb_path
 
 MARTS_SCHEMA = "marts"
@@ -40,29 +40,51 @@ def mart_row_counts() -> dict[str, int]:
         return {t: con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
 
 
-def run_demo(vehicles: int, days: int, start: date, seed: int, landing: Path) -> int:
+def export_features(out: Path) -> int:
+    """Every ML use case's feature export (lafa export's defaults) into `out`; 0 when all were written."""
+    from lafa.ml import USE_CASES, MlError
+    from lafa.ml.export import export_use_cases
+
+    try:
+        with connect(read_only=True) as con:
+            done = export_use_cases(con, list(USE_CASES), None, out, progress=lambda msg: print(f"  {msg}"))
+    except MlError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for export, parquet_path, _ in done:
+        print(f"  {export.use_case.name:<13}{export.table.num_rows:>10,} rows -> {parquet_path}")
+    return 0
+
+
+def run_demo(config: FleetConfig, landing: Path, exports: Path) -> int:
+    """Generate (unless the landing folder holds files), load, `dbt build`, export the ML features, summarise. Stops
+    at the first step that fails and returns its exit code (a load that rejected a file goes on: exit 1 at the end)."""
     from lafa.cli import main as lafa
 
     started = time.monotonic()
     if landing.exists() and any(landing.iterdir()):
         print(f"== using the existing landing folder {landing} (delete it to regenerate)")
     else:
-        print(f"== generating {vehicles} vehicles x {days} days into {landing}")
-        lafa(
-            [
-                "generate",
-                *("--vehicles", str(vehicles), "--days", str(days), "--start", start.isoformat()),
-                *("--seed", str(seed), "--out", str(landing)),
-            ]
-        )
+        print(f"== generating {config.vehicles} vehicles x {config.days} days into {landing}")
+        try:
+            generate_fleet(config, landing, progress=lambda msg: print(f"  {msg}"))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     print(f"== loading {landing} into {duckdb_path()}")
     load_status = lafa(["load", str(landing)])
+    if load_status not in (0, 1):  # 1: some file rejected or fully quarantined, the rest loaded
+        return load_status
     print("== dbt build")
     build_status = dbt_build()
+    export_status = 0
+    if build_status == 0:
+        print(f"== lafa export into {exports}")
+        export_status = export_features(exports)
     print("\n== summary")
     for table, rows in mart_row_counts().items():
         print(f"  {MARTS_SCHEMA}.{table:<40}{rows:>12,} rows")
     for kind, count in sorted(test_results().items()):
         print(f"  dbt {kind:<44}{count:>8}")
     print(f"  wall time {time.monotonic() - started:.1f}s; warehouse {duckdb_path()}")
-    return load_status or build_status
+    return build_status or export_status or load_status
