@@ -57,6 +57,8 @@ class Source:
     # (first, then): when both are present, `then` is not less than `first` (a stop before its start, a meter that
     # runs backwards, a disposal before the acquisition can never be valid)
     ordered: tuple[tuple[str, str], ...] = ()
+    # the column that says when a row happened (lafa status shows its latest; ML point-in-time tests cut on it)
+    event_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -90,6 +92,7 @@ CSV_SOURCES: tuple[Source, ...] = (
         ),
         key="vehicle_id",
         ordered=(("acquired_at", "disposed_at"),),
+        event_column="acquired_at",
     ),
     Source(
         "drivers",
@@ -103,6 +106,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("home_zone_id"),
         ),
         key="driver_id",
+        event_column="onboarded_at",
     ),
     Source(
         "credit_applications",
@@ -118,6 +122,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("decision", "enum", values=("approved", "rejected", "pending")),
         ),
         key="application_id",
+        event_column="applied_at",
     ),
     Source(
         "lto_contracts",
@@ -137,6 +142,7 @@ CSV_SOURCES: tuple[Source, ...] = (
         ),
         key="contract_id",
         ordered=(("signed_at", "closed_at"),),
+        event_column="signed_at",
     ),
     Source(
         "payments",
@@ -152,6 +158,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("exported_at", "timestamp", required=False, optional=True, one_per_file=True),
         ),
         key="payment_id",
+        event_column="paid_at",
     ),
     Source(
         "charging_sessions",
@@ -170,6 +177,7 @@ CSV_SOURCES: tuple[Source, ...] = (
         ),
         key="session_id",
         ordered=(("started_at", "stopped_at"), ("meter_start_wh", "meter_stop_wh")),
+        event_column="started_at",
     ),
     Source(
         "trips",
@@ -188,6 +196,7 @@ CSV_SOURCES: tuple[Source, ...] = (
         ),
         key="trip_id",
         ordered=(("started_at", "ended_at"),),
+        event_column="started_at",
     ),
     Source(
         "maintenance_work_orders",
@@ -205,6 +214,7 @@ CSV_SOURCES: tuple[Source, ...] = (
         ),
         key="work_order_id",
         ordered=(("opened_at", "closed_at"),),
+        event_column="opened_at",
     ),
     Source(
         "diagnostic_codes",
@@ -215,6 +225,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("code"),
             Column("severity"),
         ),
+        event_column="recorded_at",
     ),
     Source(
         "vehicle_costs",
@@ -227,6 +238,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             _money("amount_mxn"),
         ),
         key="cost_id",
+        event_column="month",
     ),
     Source(
         "warehouse_jobs",
@@ -241,6 +253,7 @@ CSV_SOURCES: tuple[Source, ...] = (
             Column("cache_hit", "bool"),
         ),
         key="job_id",
+        event_column="creation_time",
     ),
 )
 
@@ -297,6 +310,7 @@ TELEMATICS = Source(
     "A Pub/Sub push envelope of a vehicle_stats.v1 telematics message (delivery history: duplicates kept).",
     tuple(Column(name) for name, *_ in TELEMATICS_FIELDS + TELEMATICS_PAYLOAD_FIELDS),
     pattern="*.jsonl",
+    event_column="event_time",
 )
 
 SOURCES: dict[str, Source] = {s.name: s for s in (TELEMATICS, *CSV_SOURCES)}

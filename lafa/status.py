@@ -9,22 +9,6 @@ import duckdb
 from lafa.contract import SOURCES
 from lafa.warehouse import RAW_SCHEMA
 
-# The column that says when a source's rows happened (for freshness at a glance).
-EVENT_COLUMNS = {
-    "telematics": "event_time",
-    "vehicles": "acquired_at",
-    "drivers": "onboarded_at",
-    "credit_applications": "applied_at",
-    "lto_contracts": "signed_at",
-    "payments": "paid_at",
-    "charging_sessions": "started_at",
-    "trips": "started_at",
-    "maintenance_work_orders": "opened_at",
-    "diagnostic_codes": "recorded_at",
-    "vehicle_costs": "month",
-    "warehouse_jobs": "creation_time",
-}
-
 
 @dataclass(frozen=True)
 class SourceStatus:
@@ -39,7 +23,7 @@ class SourceStatus:
 def source_status(con: duckdb.DuckDBPyConnection) -> list[SourceStatus]:
     out = []
     for name in SOURCES:
-        column = EVENT_COLUMNS[name]
+        column = SOURCES[name].event_column
         last = column if name in ("telematics", "vehicle_costs") else f"timezone('UTC', cast({column} as timestamptz))"
         files, rejected, quarantined = con.execute(
             f"select count(*), count(*) filter (where status = 'rejected'), coalesce(sum(rows_quarantined), 0)"
