@@ -22,7 +22,7 @@ def dbt_build(extra_args: list[str] | None = None) -> int:
     return subprocess.call([dbt, "build", *(extra_args or [])])
 
 
-def test_results(run_results: Path = Path("target/run_results.json")) -> Counter[str]:
+def node_results(run_results: Path = Path("target/run_results.json")) -> Counter[str]:
     """Counts of dbt results by kind and status, e.g. {'test pass': 120, 'model success': 20}."""
     results = json.loads(run_results.read_text())["results"]
     return Counter(f"{r['unique_id'].split('.')[0]} {r['status']}" for r in results)
@@ -84,7 +84,7 @@ def run_demo(config: FleetConfig, landing: Path, exports: Path) -> int:
     print("\n== summary")
     for table, rows in mart_row_counts().items():
         print(f"  {MARTS_SCHEMA}.{table:<40}{rows:>12,} rows")
-    for kind, count in sorted(test_results().items()):
+    for kind, count in sorted(node_results().items()):
         print(f"  dbt {kind:<44}{count:>8}")
     print(f"  wall time {time.monotonic() - started:.1f}s; warehouse {duckdb_path()}")
     return build_status or export_status or load_status
