@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,8 +23,10 @@ def dbt_build(extra_args: list[str] | None = None) -> int:
     return subprocess.call([dbt, "build", *(extra_args or [])])
 
 
-def node_results(run_results: Path = Path("target/run_results.json")) -> Counter[str]:
-    """Counts of dbt results by kind and status, e.g. {'test pass': 120, 'model success': 20}."""
+def node_results(run_results: Path | None = None) -> Counter[str]:
+    """Counts of dbt results by kind and status, e.g. {'test pass': 120, 'model success': 20}, from the last run's
+    run_results.json (in $DBT_TARGET_PATH, default target/)."""
+    run_results = run_results or Path(os.environ.get("DBT_TARGET_PATH", "target")) / "run_results.json"
     results = json.loads(run_results.read_text())["results"]
     return Counter(f"{r['unique_id'].split('.')[0]} {r['status']}" for r in results)
 
