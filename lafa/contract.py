@@ -1,4 +1,4 @@
-"""The raw-data contract (DESIGN.md section 3) as data: sources, columns, keys and row checks.
+"""The raw-data contract (docs/design.md, "Raw-data contract") as data: sources, columns, keys and row checks.
 
 Raw tables keep CSV values as the text that arrived (staging casts them); a row that fails a check
 goes to quarantine with the reason. Each check below becomes one SQL expression in `lafa.load`.

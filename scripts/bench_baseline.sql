@@ -1,6 +1,6 @@
 -- Hand-written DuckDB SQL of the telematics path's core work, over the same raw tables the dbt models
 -- read: the floor `scripts/bench` compares the dbt build with. Same definitions as the models
--- (DESIGN.md section 4), written the way one would by hand: one sort for dedupe and neighbours.
+-- (docs/design.md, "Metric definitions"), written the way one would by hand: one sort for dedupe and neighbours.
 
 -- 1. first delivery of every reading (vehicle and reading time), units converted, with the previous/next reading of the vehicle
 create or replace temp table pings as

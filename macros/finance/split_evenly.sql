@@ -1,4 +1,4 @@
-{#- Cost allocation rule (DESIGN.md section 4): a shared amount is split evenly across the n members of
+{#- Cost allocation rule (docs/design.md, "Metric definitions"): a shared amount is split evenly across the n members of
     its group to the centavo, nothing lost to rounding: every member gets floor(cents / n) centavos and the
     first (cents mod n) members by `member_rank` (1..n) get one centavo more. Returns MXN/USD with 2 decimals. -#}
 {% macro split_evenly(amount, member_count, member_rank) -%}

@@ -1,4 +1,4 @@
-{#- DPD buckets of DESIGN.md section 4. -#}
+{#- DPD buckets of docs/design.md, "Metric definitions". -#}
 {% macro dpd_bucket(dpd) -%}
     case
         when {{ dpd }} = 0 then 'current'

@@ -456,8 +456,8 @@ def test_true_km_are_the_clean_odometer_deltas_per_local_day(feed: duckdb.DuckDB
     for vehicle, _, observed_km, truth_km in rows:
         # a day reached only by the part after midnight of a step has no reading or no state of its own
         observed, truth = observed_km or 0.0, truth_km or 0.0
-        # DESIGN's definition from every reading, each step on its earlier reading's day; the truth splits a step
-        # across local midnight by time: up to one ping interval of driving (60 s at <= 100 km/h) apart
+        # the km definition (docs/design.md) from every reading, each step on its earlier reading's day; the truth
+        # splits a step across local midnight by time: up to one ping interval of driving (60 s at <= 100 km/h) apart
         assert abs(observed - truth) <= max(1.7, 0.005 * truth)
         totals[vehicle][0] += observed
         totals[vehicle][1] += truth
