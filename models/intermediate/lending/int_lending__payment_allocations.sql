@@ -1,5 +1,5 @@
-{#- FIFO allocation (docs/design.md, "Metric definitions"): succeeded payments, in paid_at order, fill installments oldest
-    first; money beyond what is due prepays the next installments. Payment j covers the money interval
+{#- FIFO allocation (docs/design.md, "Metric definitions"): counted payments, in paid_at order, fill installments
+    oldest first; money beyond what is due prepays the next installments. Payment j covers the money interval
     (paid before j, paid through j]; installment k covers (cumulative due before k, cumulative due through k];
     the allocation is their overlap. Money beyond the contract value is not allocated. -#}
 with payments as (

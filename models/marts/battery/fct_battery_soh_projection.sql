@@ -1,5 +1,5 @@
-{#- Where each battery is heading, for residual value (docs/design.md, "Metric definitions", the projection rule lives here; the
-    why and what the interval means: docs/fleet_battery.md). Months: x = month_number(month_start) + 0.5 of the
+{#- Where each battery is heading, for residual value (docs/design.md, "Metric definitions"; the projection rule
+    lives here; the why and what the interval means: docs/fleet_battery.md). Months: x = month_number(month_start) + 0.5 of the
     vehicle's reliable months (>= 3 qualifying sessions): a month's estimate, the median of its sessions, stands for
     the middle of the month (at its start, every projection read half a month of fade too much); span = latest x -
     earliest x.
