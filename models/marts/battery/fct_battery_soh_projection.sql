@@ -1,8 +1,8 @@
 {#- Where each battery is heading, for residual value (docs/design.md, "Metric definitions"; the projection rule
-    lives here; the why and what the interval means: docs/fleet_battery.md). Months: x = month_number(month_start) + 0.5 of the
-    vehicle's reliable months (>= 3 qualifying sessions): a month's estimate, the median of its sessions, stands for
-    the middle of the month (at its start, every projection read half a month of fade too much); span = latest x -
-    earliest x.
+    lives here; the why and what the interval means: docs/fleet_battery.md). Months: x = month_number(month_start)
+    + 0.5 of the vehicle's reliable months (>= 3 qualifying sessions): a month's estimate, the median of its
+    sessions, stands for the middle of the month (at its start, every projection read half a month of fade too
+    much); span = latest x - earliest x.
     - Own trend (span >= var soh_projection_min_span_months, 6): Theil-Sen slope = median of the slopes between
       every pair of its months, with Sen's (1968) 90 % confidence interval of the slope exactly as
       scipy.stats.theilslopes(y, x, alpha=0.90) picks it from the sorted pairwise slopes (ties in SoH included).

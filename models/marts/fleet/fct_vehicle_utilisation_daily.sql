@@ -1,7 +1,8 @@
 {#- One row per vehicle and local date of the operating span while it is in the fleet (acquired on or before the
-    date, not disposed before it), and per day a trip names a vehicle outside it (is_in_fleet false): trips and hours on trip, km on trip against km driven (the dead-head share), hours
-    on charge, the workshop and the idle flag. Idle = no trip started that day and not in the workshop
-    (docs/trips_maintenance.md): a vehicle waiting for a driver is idle too. -#}
+    date, not disposed before it), and per day a trip names a vehicle outside it (is_in_fleet false): trips and
+    hours on trip, km on trip against km driven (the dead-head share), hours on charge, the workshop and the idle
+    flag. Idle = no trip started that day and not in the workshop (docs/trips_maintenance.md): a vehicle waiting for
+    a driver is idle too. -#}
 with vehicles as (
     select
         vehicle_id,

@@ -1,5 +1,6 @@
 {#- One row per local date of the operating span: vehicles in the fleet, with a trip, in the workshop and idle
-    (fct_vehicle_utilisation_daily's definitions; days of vehicles outside the fleet left out), and the fleet idle rate. -#}
+    (fct_vehicle_utilisation_daily's definitions; days of vehicles outside the fleet left out), and the fleet idle
+    rate. -#}
 with vehicle_days as (
     select
         activity_date,

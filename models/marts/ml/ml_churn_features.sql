@@ -1,6 +1,7 @@
-{#- Driver churn (docs/ml/churn.md): one row per driver and Monday snapshot (to the day after the as-of date) while the
-    driver is active (a trip among the 28 trip days known on the snapshot date). Features read only trips and payments known on the snapshot date (var
-    ml_known_after); the label is true when the driver makes no trip in the ml_churn_horizon_days from the snapshot. -#}
+{#- Driver churn (docs/ml/churn.md): one row per driver and Monday snapshot (to the day after the as-of date) while
+    the driver is active (a trip among the 28 trip days known on the snapshot date). Features read only trips and
+    payments known on the snapshot date (var ml_known_after); the label is true when the driver makes no trip in the
+    ml_churn_horizon_days from the snapshot. -#}
 with operating_days as (
     select date_day
     from {{ ref('int_trips__operating_days') }}

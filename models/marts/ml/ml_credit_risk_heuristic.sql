@@ -1,6 +1,7 @@
 {#- Credit risk heuristic (docs/ml/credit_risk.md): one row per application of ml_credit_risk_features, a 0-1 score
     (higher = more likely to reach DPD > 30 in the first 12 weeks) from the rules and points in seed
-    ml_heuristic_rules, and the reason codes that produced it. The answer until ml_readiness says the data is enough. -#}
+    ml_heuristic_rules, and the reason codes that produced it. The answer until ml_readiness says the data is
+    enough. -#}
 {%- set codes = [
     'LOW_PLATFORM_RATING', 'SHORT_PLATFORM_TENURE', 'LOW_STATED_EARNINGS', 'PRIOR_DELINQUENCY', 'PRIOR_ARREARS'
 ] %}

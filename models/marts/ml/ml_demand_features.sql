@@ -1,8 +1,8 @@
 {#- Demand by zone and hour (docs/ml/demand.md): one row per pickup zone, local date and local hour, from the eighth
-    day of the trips' span to the day after the as-of date (scored today, no label yet). Features are the same zone-hour and zone-day one to four weeks before (known: a day's
-    trips are final var ml_known_after trips days later, inside a week); the label is the trips that started in the
-    zone-hour. The grid is complete (every zone and hour of fct_zone_hour_demand on every day, no trip = 0
-    inside the span), so a lag of 7 rows is 7 days. -#}
+    day of the trips' span to the day after the as-of date (scored today, no label yet). Features are the same
+    zone-hour and zone-day one to four weeks before (known: a day's trips are final var ml_known_after trips days
+    later, inside a week); the label is the trips that started in the zone-hour. The grid is complete (every zone
+    and hour of fct_zone_hour_demand on every day, no trip = 0 inside the span), so a lag of 7 rows is 7 days. -#}
 with zone_hours as (
     select
         pickup_zone_id,
