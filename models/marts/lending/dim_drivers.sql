@@ -18,7 +18,7 @@ applications as (
         platform_rating,
         weekly_earnings_mxn,
         decision
-    from {{ ref('stg_lending__credit_applications') }}
+    from {{ ref('int_lending__applications') }}
 ),
 
 contracts as (
