@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 from conftest import REPO, Warehouse, isolated_warehouse
 
+from lafa.contract import SOURCES
+
 pytestmark = pytest.mark.xdist_group("default_fleet")
 
 CUT = date(2026, 8, 10)  # a Monday two thirds into the default fleet's horizon (2026-06-01 .. 08-29)
@@ -25,29 +27,31 @@ CUT_UTC = "2026-08-10 06:00:00+00"  # its local midnight (America/Mexico_City, U
 USE_CASES = ("credit_risk", "churn", "battery_soh", "demand", "maintenance")
 LABEL_COLUMNS = {"label", "label_is_mature", "as_of_date"}
 
+
+def _happened_from_cut(name: str, column: str) -> str:
+    """Delete a source's rows whose event (its event column in lafa/contract.py) is on or after CUT."""
+    if name == "telematics":  # a typed UTC timestamp
+        return f"delete from raw.telematics where {column} >= timestamp '2026-08-10 06:00:00'"
+    if name == "vehicle_costs":  # a month, YYYY-MM
+        return f"delete from raw.vehicle_costs where {column} >= '{CUT:%Y-%m}'"
+    return f"delete from raw.{name} where try_cast({column} as timestamptz) >= '{CUT_UTC}'"
+
+
 # The world as it stood at CUT's local midnight: every event before it and delivered before it (a reading published
 # later, a trips file or payments export cut later, is not there yet), nothing after; a contract, vehicle or work order
 # closed later is still open, a payment reversed in a later export still succeeded.
 TRUNCATE = [
-    "delete from raw.telematics where event_time >= timestamp '2026-08-10 06:00:00'",
-    "delete from raw.telematics where publish_time >= timestamp '2026-08-10 06:00:00'",  # delivered late, after CUT
-    f"delete from raw.trips where try_cast(started_at as timestamptz) >= '{CUT_UTC}'",
+    *(_happened_from_cut(name, source.event_column or "") for name, source in SOURCES.items()),
+    # and what was delivered on or after it: a late reading, a later trips file, a later payments export
+    "delete from raw.telematics where publish_time >= timestamp '2026-08-10 06:00:00'",
     f"delete from raw.trips where _file >= 'trips/{CUT}'",
-    f"delete from raw.payments where try_cast(paid_at as timestamptz) >= '{CUT_UTC}'",
     f"delete from raw.payments where try_cast(exported_at as timestamptz) >= '{CUT_UTC}'",
-    f"delete from raw.lto_contracts where try_cast(signed_at as timestamptz) >= '{CUT_UTC}'",
+    # what closed later was still open
     "update raw.lto_contracts set status = 'active', closed_at = null"
     f" where try_cast(closed_at as timestamptz) >= '{CUT_UTC}'",
-    f"delete from raw.credit_applications where try_cast(applied_at as timestamptz) >= '{CUT_UTC}'",
-    f"delete from raw.drivers where try_cast(onboarded_at as timestamptz) >= '{CUT_UTC}'",
-    f"delete from raw.vehicles where try_cast(acquired_at as timestamptz) >= '{CUT_UTC}'",
     f"update raw.vehicles set disposed_at = null where try_cast(disposed_at as timestamptz) >= '{CUT_UTC}'",
-    f"delete from raw.maintenance_work_orders where try_cast(opened_at as timestamptz) >= '{CUT_UTC}'",
     f"update raw.maintenance_work_orders set closed_at = null where try_cast(closed_at as timestamptz) >= '{CUT_UTC}'",
-    f"delete from raw.diagnostic_codes where try_cast(recorded_at as timestamptz) >= '{CUT_UTC}'",
     f"delete from raw.charging_sessions where try_cast(stopped_at as timestamptz) >= '{CUT_UTC}'",
-    f"delete from raw.vehicle_costs where month >= '{CUT:%Y-%m}'",
-    f"delete from raw.warehouse_jobs where try_cast(creation_time as timestamptz) >= '{CUT_UTC}'",
 ]
 
 

@@ -84,17 +84,18 @@ final as (
         {{ local_date('work_orders.closed_at') }} as closed_date,
         work_orders.closed_at is null as is_open,
         timed_orders.left_at,
-        {{ dbt.datediff(
+        round({{ dbt.datediff(
             'work_orders.opened_at', 'timed_orders.left_at', 'second'
-        ) }} / 86400.0 as downtime_days,
+        ) }} / 86400.0, 4) as downtime_days,
         work_orders.odometer_km,
         work_orders.odometer_km - previous_service.previous_service_odometer_km as km_since_previous_service,
         work_orders.parts_cost_mxn as parts_mxn,
         work_orders.labor_cost_mxn as labor_mxn,
         work_orders.parts_cost_mxn + work_orders.labor_cost_mxn as total_mxn,
-        coalesce(prior_codes.prior_dtc_events, 0) as prior_dtc_events_30d,
+        cast(coalesce(prior_codes.prior_dtc_events, 0) as {{ dbt.type_int() }}) as prior_dtc_events_30d,
     {%- for severity in var('dtc_severities') %}
-        coalesce(prior_codes.prior_dtc_{{ severity }}_events, 0) as prior_dtc_{{ severity }}_events_30d
+        cast(coalesce(prior_codes.prior_dtc_{{ severity }}_events, 0) as {{ dbt.type_int() }})
+            as prior_dtc_{{ severity }}_events_30d
         {{- "," if not loop.last }}
     {%- endfor %}
     from work_orders
