@@ -18,7 +18,7 @@ export LAFA_DUCKDB_PATH ?= data/lafa.duckdb
 help:  ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed profiles.yml  ## create .venv with the pinned dependencies and ./profiles.yml
+install: $(VENV)/.installed profiles.yml dbt_packages/.pins.yml  ## create .venv with the pinned dependencies, ./profiles.yml and dbt_packages/
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ $(VENV)/.installed-ml: $(VENV)/.installed requirements-ml.lock
 
 profiles.yml: profiles.yml.example
 	cp profiles.yml.example profiles.yml
+
+# dbt packages (packages.yml, pinned): `dbt deps` from the dbt Hub, else the Hub tarballs in $$LAFA_DBT_MIRROR
+# (default ../shared/dbt-mirror; docs/development.md, "dbt packages").
+dbt_packages/.pins.yml: packages.yml $(VENV)/.installed profiles.yml
+	$(BIN)/python scripts/dbt_deps.py
+	@touch $@
 
 demo: install  ## main job: synthetic fleet -> load -> dbt build -> ML exports -> summary (data/lafa.duckdb)
 	$(BIN)/lafa demo

@@ -57,7 +57,8 @@ def injected_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Complet
     """One run of the check on a copy of the project with each construct put into a different mart."""
     project = tmp_path_factory.mktemp("bq-check") / "project"
     project.mkdir()
-    for item in ("dbt_project.yml", "profiles.yml.example", "models", "macros", "seeds", "tests", "analyses"):
+    items = ("dbt_project.yml", "packages.yml", "profiles.yml.example", "dbt_packages")
+    for item in (*items, "models", "macros", "seeds", "tests", "analyses"):
         source = REPO / item
         if source.is_dir():
             shutil.copytree(source, project / item, ignore=shutil.ignore_patterns("python", "__pycache__"))
