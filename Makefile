@@ -29,7 +29,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 # The ML baselines' packages (scikit-learn, xgboost-cpu, mlflow-skinny; requirements-ml.in says why these) on top of the
 # main lock: only `lafa train` and its tests need them, so `make install` and `make demo` stay without them (~7 s and
-# ~180 MB more; docs/ml/README.md has the measurements).
+# ~180 MB more; docs/performance.md has the measurements).
 ml-install: $(VENV)/.installed-ml  ## add the ML packages of `lafa train` (requirements-ml.lock) to .venv
 
 $(VENV)/.installed-ml: $(VENV)/.installed requirements-ml.lock

@@ -1,7 +1,7 @@
 {#- The column is unique within each partition (e.g. one reading per vehicle and time): the same check as
     unique_combination on (partition_by, column), written as one sorted pass that compares each row with the one
     before it, which is ~2x cheaper than a hash aggregate over a table of tens of millions of rows
-    (docs/fleet_battery.md, "Performance"). Rows with a null in either column are the not_null tests' business. -#}
+    (docs/performance.md, "Design decisions for speed"). Rows with a null in either column are the not_null tests' business. -#}
 {% test unique_within(model, column_name, partition_by) %}
     select
         {{ partition_by }},

@@ -4,7 +4,7 @@
     what the vehicle reported at one instant; a Pub/Sub message is one delivery of it. Pub/Sub redelivers a
     message (same messageId) and a provider may re-publish a reading under a new one: both are the same reading,
     so the dedupe is on (vehicle_id, recorded_at), which needs no message id in the sort or in the table (the
-    cheaper pass: docs/fleet_battery.md, "Performance"). One sort serves the dedupe and the neighbours: in each
+    cheaper pass: docs/performance.md, "Design decisions for speed"). One sort serves the dedupe and the neighbours: in each
     vehicle's timeline the deliveries of a reading are adjacent, latest delivery first, so the first delivery is
     the last row of its run and the row after it is the next reading. Incremental runs rebuild whole local days
     from telematics_rebuild_from() on; the date filters pass through the staging view into the raw scan. -#}
