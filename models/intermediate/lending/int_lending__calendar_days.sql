@@ -1,8 +1,8 @@
-{#- Every local date from the first contract signature to the as-of date (lending_as_of_date). -#}
+{#- Every local date from the first contract signature to the as-of date (int_reporting__as_of_date). -#}
 with bounds as (
     select
         min(signed_date) as first_date,
-        {{ lending_as_of_date() }} as last_date
+        {{ as_of_date() }} as last_date
     from {{ ref('stg_lending__lto_contracts') }}
 ),
 

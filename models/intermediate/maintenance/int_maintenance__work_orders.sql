@@ -25,7 +25,7 @@ diagnostic_codes as (
 ),
 
 as_of as (
-    select {{ local_midnight_utc(dbt.dateadd('day', 1, lending_as_of_date())) }} as as_of_end_at
+    select {{ local_midnight_utc(dbt.dateadd('day', 1, as_of_date())) }} as as_of_end_at
 ),
 
 timed_orders as (

@@ -11,7 +11,7 @@ with work_orders as (
 ),
 
 calendar as (
-    {{ days_between('(select min(opened_date) from work_orders)', lending_as_of_date()) }}
+    {{ days_between('(select min(opened_date) from work_orders)', as_of_date()) }}
 ),
 
 order_days as (

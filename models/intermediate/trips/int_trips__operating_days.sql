@@ -1,5 +1,5 @@
 {#- The fleet's operating span: every local date from the first trip to the last, cut at the as-of date
-    (lending_as_of_date, the one "today" of every report). The vehicle-day, driver-week and zone-hour grids run over
+    (int_reporting__as_of_date, the one "today" of every report). The vehicle-day, driver-week and zone-hour grids run over
     it, so a day nobody drove is a row of zeros, not a missing row. -#}
 with trips as (
     select started_date
@@ -10,7 +10,7 @@ span as (
     select
         min(started_date) as first_date,
         max(started_date) as last_trip_date,
-        {{ lending_as_of_date() }} as as_of_date
+        {{ as_of_date() }} as as_of_date
     from trips
 ),
 

@@ -11,8 +11,8 @@
     - Intercept = median of (soh - slope x) over the vehicle's own months; level = the line in the middle
       of the latest month.
     - Projection (bounds) = level + slope (lower, upper slope) x horizon, horizon = contract end - that middle (0 if
-      the contract end is earlier); contract end = due date of the last installment of the vehicle's latest active
-      contract. Null, with a reason, beyond var soh_projection_max_horizon_ratio (4) x the span the slope rests on.
+      the contract end is earlier); contract end = due date of the last installment of the vehicle's current contract
+      (int_lending__contracts: its latest, while active). Null, with a reason, beyond var soh_projection_max_horizon_ratio (4) x the span the slope rests on.
     - Slopes are never clamped; the published values are: never above the level, within 0-100.
     Medians and ranks are taken with row_number, so they are exact on BigQuery too. -#}
 with health_months as (
@@ -24,20 +24,14 @@ with health_months as (
     from {{ ref('fct_battery_health_monthly') }}
 ),
 
-lto_contracts as (
+-- the vehicle's current contract: its latest, while active; it ends on its last installment's due date
+active_contracts as (
     select
-        contract_id,
         vehicle_id,
-        signed_at,
-        status
-    from {{ ref('stg_lending__lto_contracts') }}
-),
-
-installments as (
-    select
         contract_id,
-        due_date
-    from {{ ref('int_lending__installments') }}
+        last_due_date as contract_end_date
+    from {{ ref('int_lending__contracts') }}
+    where is_latest_for_vehicle and status = 'active'
 ),
 
 monthly as (
@@ -253,26 +247,6 @@ intercepts as (
     group by 1
 ),
 
-contract_ends as (
-    select
-        contract_id,
-        max(due_date) as contract_end_date
-    from installments
-    group by 1
-),
-
-active_contracts as (
-    select
-        lto_contracts.vehicle_id,
-        lto_contracts.contract_id,
-        contract_ends.contract_end_date,
-        row_number() over (partition by lto_contracts.vehicle_id order by lto_contracts.signed_at desc)
-            as contract_rank
-    from lto_contracts
-    inner join contract_ends on lto_contracts.contract_id = contract_ends.contract_id
-    where lto_contracts.status = 'active'
-),
-
 fitted as (
     select
         vehicle_slopes.vehicle_id,
@@ -294,8 +268,7 @@ fitted as (
         end as horizon_months
     from vehicle_slopes
     left join intercepts on vehicle_slopes.vehicle_id = intercepts.vehicle_id
-    left join active_contracts
-        on vehicle_slopes.vehicle_id = active_contracts.vehicle_id and active_contracts.contract_rank = 1
+    left join active_contracts on vehicle_slopes.vehicle_id = active_contracts.vehicle_id
 ),
 
 projected as (

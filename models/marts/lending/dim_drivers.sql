@@ -3,9 +3,9 @@
 with drivers as (
     select
         driver_id,
-        onboarded_at,
+        onboarded_date,
         home_zone_id
-    from {{ ref('stg_lending__drivers') }}
+    from {{ ref('int_lending__drivers') }}
 ),
 
 applications as (
@@ -26,7 +26,7 @@ contracts as (
         driver_id,
         contract_id,
         status
-    from {{ ref('stg_lending__lto_contracts') }}
+    from {{ ref('int_lending__contracts') }}
 ),
 
 latest_application as (
@@ -67,7 +67,7 @@ contract_counts as (
 final as (
     select
         drivers.driver_id,
-        {{ local_date('drivers.onboarded_at') }} as onboarded_date,
+        drivers.onboarded_date,
         drivers.home_zone_id,
         latest_application.platform,
         latest_application.platform_tenure_months,

@@ -32,7 +32,7 @@ final as (
         is_in_portfolio,
         exit_state,
         written_off_mxn,
-        {{ lending_as_of_date() }} as data_through_date
+        {{ as_of_date() }} as data_through_date
     from contract_days
 )
 

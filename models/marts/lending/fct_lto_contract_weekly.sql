@@ -5,23 +5,23 @@
 with contract_days as (
     select
         contract_id,
-        as_of_date,
+        date_day as as_of_date,
         dpd,
-        dpd_bucket,
+        {{ dpd_bucket('dpd') }} as dpd_bucket,
         arrears_mxn,
         outstanding_mxn,
         paid_to_date_mxn,
         due_to_date_mxn,
         is_in_portfolio,
         exit_state
-    from {{ ref('fct_lto_contract_daily') }}
+    from {{ ref('int_lending__contract_days') }}
 ),
 
 contracts as (
     select
         contract_id,
         signed_date
-    from {{ ref('stg_lending__lto_contracts') }}
+    from {{ ref('int_lending__contracts') }}
 ),
 
 calendar_end as (
@@ -83,7 +83,7 @@ final as (
         lag(snapshots.portfolio_state) over contract_weeks as previous_portfolio_state,
         lag(snapshots.outstanding_mxn) over contract_weeks as previous_outstanding_mxn,
         lag(snapshots.is_in_portfolio) over contract_weeks as was_in_portfolio_previous_week,
-        {{ lending_as_of_date() }} as data_through_date
+        {{ as_of_date() }} as data_through_date
     from snapshots
     inner join contracts on snapshots.contract_id = contracts.contract_id
     window contract_weeks as (partition by snapshots.contract_id order by snapshots.week_start)

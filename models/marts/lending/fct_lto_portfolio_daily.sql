@@ -8,13 +8,13 @@ with calendar as (
 
 contract_days as (
     select
-        as_of_date,
+        date_day as as_of_date,
         is_in_portfolio,
         dpd,
         outstanding_mxn,
         arrears_mxn,
         written_off_mxn
-    from {{ ref('fct_lto_contract_daily') }}
+    from {{ ref('int_lending__contract_days') }}
     where is_in_portfolio
 ),
 
@@ -69,7 +69,7 @@ final as (
         coalesce(round(outstanding_dpd_over_30_mxn / nullif(outstanding_mxn, 0), 6), 0) as par_30,
         coalesce(round(outstanding_dpd_over_60_mxn / nullif(outstanding_mxn, 0), 6), 0) as par_60,
         coalesce(round(outstanding_dpd_over_90_mxn / nullif(outstanding_mxn, 0), 6), 0) as par_90,
-        {{ lending_as_of_date() }} as data_through_date
+        {{ as_of_date() }} as data_through_date
     from portfolio
 )
 

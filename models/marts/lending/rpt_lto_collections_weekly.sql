@@ -7,7 +7,7 @@ with installments as (
         due_date,
         amount_mxn
     from {{ ref('int_lending__installments') }}
-    where due_date <= {{ lending_as_of_date() }}
+    where due_date <= {{ as_of_date() }}
 ),
 
 contracts as (
@@ -15,7 +15,7 @@ contracts as (
         contract_id,
         signed_date,
         closed_date
-    from {{ ref('stg_lending__lto_contracts') }}
+    from {{ ref('int_lending__contracts') }}
 ),
 
 payments as (
@@ -26,7 +26,7 @@ payments as (
         is_counted,
         amount_mxn
     from {{ ref('int_lending__payments') }}
-    where paid_date <= {{ lending_as_of_date() }}
+    where paid_date <= {{ as_of_date() }}
 ),
 
 collectible as (

@@ -26,7 +26,7 @@ vehicles as (
 ),
 
 reporting_date as (
-    select {{ lending_as_of_date() }} as as_of_date
+    select {{ as_of_date() }} as as_of_date
 ),
 
 known_months as (

@@ -49,14 +49,14 @@ bounds as (
     from (
         select
             max(date_day) as trips_through_date,
-            {{ lending_as_of_date() }} as as_of_date
+            {{ as_of_date() }} as as_of_date
         from operating_days
     ) as span
 ),
 
 -- Mondays from the trips' first day through the day after the as-of date (the snapshot scored today)
 snapshot_days as (
-    {{ days_between('(select min(date_day) from operating_days)', add_days(lending_as_of_date(), 1)) }}
+    {{ days_between('(select min(date_day) from operating_days)', add_days(as_of_date(), 1)) }}
 ),
 
 snapshot_dates as (

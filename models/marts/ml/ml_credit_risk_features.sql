@@ -46,7 +46,7 @@ contract_days as (
 ),
 
 reporting_date as (
-    select {{ lending_as_of_date() }} as as_of_date
+    select {{ as_of_date() }} as as_of_date
 ),
 
 snapshots as (

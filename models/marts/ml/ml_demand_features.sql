@@ -13,7 +13,7 @@ with zone_hours as (
 ),
 
 reporting_date as (
-    select {{ lending_as_of_date() }} as as_of_date
+    select {{ as_of_date() }} as as_of_date
 ),
 
 -- every zone and hour of the mart's grid over its days and the day after the as-of date (the snapshot scored today;
@@ -26,7 +26,7 @@ span as (
 ),
 
 grid_days as (
-    {{ days_between('(select span.first_date from span)', add_days(lending_as_of_date(), 1)) }}
+    {{ days_between('(select span.first_date from span)', add_days(as_of_date(), 1)) }}
 ),
 
 zones as (

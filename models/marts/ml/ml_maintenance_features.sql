@@ -39,7 +39,7 @@ code_days as (
 ),
 
 reporting_date as (
-    select {{ lending_as_of_date() }} as as_of_date
+    select {{ as_of_date() }} as as_of_date
 ),
 
 -- the fleet's vehicle-days, and the day after the as-of date (the snapshot scored today) for the vehicles in the fleet
